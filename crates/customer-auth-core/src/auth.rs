@@ -1,0 +1,127 @@
+use std::sync::Arc;
+
+use crate::{
+    Customer, CustomerId, CustomerStatus, CustomerStore, Error, FailedLogin, LockoutPolicy, Password, PasswordHasher,
+    Registration, Result, Roles, Timestamp,
+};
+
+/// The service an app calls to register and log in customers. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    customers: Arc<dyn CustomerStore>,
+    hasher: PasswordHasher,
+    lockout: LockoutPolicy,
+}
+
+impl Auth {
+    /// An `Auth` over `customers` with bcrypt cost 12 and the default lockout policy.
+    pub fn new(customers: Arc<dyn CustomerStore>) -> Self {
+        Self { customers, hasher: PasswordHasher::default(), lockout: LockoutPolicy::default() }
+    }
+
+    /// Uses `hasher` (another cost or concurrency) for new hashes and verification.
+    pub fn with_hasher(self, hasher: PasswordHasher) -> Self {
+        Self { hasher, ..self }
+    }
+
+    /// Uses `lockout` to lock accounts after failed logins.
+    pub fn with_lockout(self, lockout: LockoutPolicy) -> Self {
+        Self { lockout, ..self }
+    }
+
+    /// The customer store.
+    pub fn customers(&self) -> &Arc<dyn CustomerStore> {
+        &self.customers
+    }
+
+    /// The password hasher.
+    pub fn hasher(&self) -> &PasswordHasher {
+        &self.hasher
+    }
+
+    /// Validates a registration form, hashes the password and stores the new customer.
+    ///
+    /// A form with errors gives [`Error::Validation`]; a taken username or email gives
+    /// [`Error::DuplicateUsername`] or [`Error::DuplicateEmail`], decided by the store.
+    pub async fn register(&self, registration: Registration) -> Result<Customer> {
+        let new = registration.validate().map_err(Error::Validation)?;
+        let password_hash = self.hasher.hash(&new.password).await?;
+        let now = Timestamp::now();
+        let customer = Customer {
+            id: CustomerId::new(),
+            first_name: new.first_name,
+            last_name: new.last_name,
+            email: new.email,
+            username: new.username,
+            password_hash,
+            roles: Roles::new(),
+            status: CustomerStatus::Active,
+            failed_logins: 0,
+            locked_until: None,
+            created_at: now,
+            updated_at: now,
+        };
+        self.customers.create_customer(&customer).await?;
+        tracing::info!(target: "customer_auth::audit", customer_id = %customer.id, "customer registered");
+        Ok(customer)
+    }
+
+    /// Checks a username and password and returns the customer.
+    ///
+    /// An unknown username, a wrong password and a locked account all give
+    /// [`Error::InvalidCredentials`] after the same bcrypt work, so neither the answer nor its
+    /// timing tells whether the account exists. A right password for a disabled account gives
+    /// [`Error::AccountDisabled`]. On success a hash made under an older cost is replaced.
+    pub async fn authenticate(&self, username: &str, password: &Password) -> Result<Customer> {
+        let Some(mut customer) = self.customers.find_customer_by_username(username).await? else {
+            self.hasher.verify_dummy(password).await?;
+            tracing::info!(target: "customer_auth::audit", outcome = "unknown_username", "login failed");
+            return Err(Error::InvalidCredentials);
+        };
+        let matches = self.hasher.verify(password, &customer.password_hash).await?;
+        let now = Timestamp::now();
+        if customer.is_locked(now) {
+            tracing::info!(target: "customer_auth::audit", customer_id = %customer.id, outcome = "locked", "login failed");
+            return Err(Error::InvalidCredentials);
+        }
+        if !matches {
+            self.record_failed_login(customer.id).await?;
+            return Err(Error::InvalidCredentials);
+        }
+        if customer.status == CustomerStatus::Disabled {
+            tracing::info!(target: "customer_auth::audit", customer_id = %customer.id, outcome = "disabled", "login refused");
+            return Err(Error::AccountDisabled);
+        }
+        if customer.failed_logins > 0 || customer.locked_until.is_some() {
+            self.customers.record_successful_login(customer.id, now).await?;
+            customer.failed_logins = 0;
+            customer.locked_until = None;
+        }
+        if self.hasher.needs_rehash(&customer.password_hash) {
+            let fresh = self.hasher.hash(password).await?;
+            self.customers.set_password_hash(customer.id, &fresh, now).await?;
+            customer.password_hash = fresh;
+        }
+        tracing::info!(target: "customer_auth::audit", customer_id = %customer.id, outcome = "success", "login");
+        Ok(customer)
+    }
+
+    /// The customer with this id.
+    pub async fn find_customer(&self, id: CustomerId) -> Result<Option<Customer>> {
+        self.customers.find_customer(id).await
+    }
+
+    /// Counts a failed login against the customer and locks the account when the policy says so.
+    pub async fn record_failed_login(&self, id: CustomerId) -> Result<FailedLogin> {
+        let failed = self.customers.record_failed_login(id, Timestamp::now(), &self.lockout).await?;
+        tracing::info!(
+            target: "customer_auth::audit",
+            customer_id = %id,
+            failed_logins = failed.failed_logins,
+            locked = failed.locked_until.is_some(),
+            outcome = "wrong_password",
+            "login failed"
+        );
+        Ok(failed)
+    }
+}

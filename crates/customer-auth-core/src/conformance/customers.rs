@@ -1,0 +1,296 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::task::JoinSet;
+
+use super::{Failure, Step, ensure, unique};
+use crate::{
+    Customer, CustomerId, CustomerStatus, CustomerStore, Error, LockoutPolicy, PasswordHash, Roles, Timestamp,
+};
+
+type Check = Result<(), Failure>;
+
+/// How many registrations of one username race in the concurrency check.
+const RACERS: usize = 32;
+
+pub(super) async fn run(store: &Arc<dyn CustomerStore>) -> Check {
+    create_then_find_by_id_username_and_email(store).await?;
+    unknown_customers_are_none(store).await?;
+    duplicate_username_in_any_case(store).await?;
+    duplicate_email_in_any_case(store).await?;
+    concurrent_creates_of_one_username(store).await?;
+    update_replaces_fields_and_frees_old_keys(store).await?;
+    update_cannot_take_another_customers_username_or_email(store).await?;
+    set_password_hash(store).await?;
+    failed_logins_count_and_lock(store).await?;
+    concurrent_failed_logins_all_count(store).await?;
+    delete_frees_username_and_email(store).await
+}
+
+/// A customer with random, valid, distinct username and email.
+fn customer(tag: &str) -> Customer {
+    let suffix = unique();
+    // A day old, so a store that sets `updated_at` on update visibly moves it.
+    let now = Timestamp::now().minus(Duration::from_secs(86_400));
+    Customer {
+        id: CustomerId::new(),
+        first_name: "Zoë".into(),
+        last_name: "O'Brien-Łukasz".into(),
+        email: format!("{tag}.{suffix}@Example.com"),
+        username: format!("{tag}_{suffix}"),
+        password_hash: PasswordHash::from_stored("$2b$04$PyOO4x2fSADRCvqbJjGV3.NxBuyf3SxtkAGm9Bp9lLzuGPd7tUoTy"),
+        roles: Roles::from(["admin".to_owned(), "staff".to_owned()]),
+        status: CustomerStatus::Active,
+        failed_logins: 0,
+        locked_until: None,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// The fields a store must give back as they were written.
+fn same_customer(a: &Customer, b: &Customer) -> bool {
+    (a.id, &a.first_name, &a.last_name, &a.email, &a.username, &a.password_hash, &a.roles, a.status)
+        == (b.id, &b.first_name, &b.last_name, &b.email, &b.username, &b.password_hash, &b.roles, b.status)
+}
+
+async fn create_then_find_by_id_username_and_email(store: &Arc<dyn CustomerStore>) -> Check {
+    const CHECK: &str = "create then find by id, username and email";
+    let created = customer("Find");
+    store.create_customer(&created).await.step(CHECK, "create_customer")?;
+    let by_id = store.find_customer(created.id).await.step(CHECK, "find_customer")?;
+    ensure!(
+        CHECK,
+        by_id.as_ref().is_some_and(|found| same_customer(found, &created)),
+        "by id: {by_id:?}, wrote {created:?}"
+    );
+    let found = by_id.unwrap_or_else(|| created.clone());
+    ensure!(CHECK, found.failed_logins == 0 && found.locked_until.is_none(), "a new customer has failures: {found:?}");
+    let shouted = format!("  {}  ", created.username.to_uppercase());
+    let by_username = store.find_customer_by_username(&shouted).await.step(CHECK, "find_customer_by_username")?;
+    ensure!(
+        CHECK,
+        by_username.is_some_and(|found| found.id == created.id),
+        "username lookup must ignore case and surrounding spaces"
+    );
+    let by_email =
+        store.find_customer_by_email(&created.email.to_lowercase()).await.step(CHECK, "find_customer_by_email")?;
+    ensure!(CHECK, by_email.is_some_and(|found| found.id == created.id), "email lookup must ignore case");
+    Ok(())
+}
+
+async fn unknown_customers_are_none(store: &Arc<dyn CustomerStore>) -> Check {
+    const CHECK: &str = "unknown customers are None";
+    let ghost = customer("ghost");
+    ensure!(
+        CHECK,
+        store.find_customer(ghost.id).await.step(CHECK, "find_customer")?.is_none(),
+        "found an id never created"
+    );
+    ensure!(
+        CHECK,
+        store.find_customer_by_username(&ghost.username).await.step(CHECK, "by username")?.is_none(),
+        "found a username never created"
+    );
+    ensure!(
+        CHECK,
+        store.find_customer_by_email(&ghost.email).await.step(CHECK, "by email")?.is_none(),
+        "found an email never created"
+    );
+    Ok(())
+}
+
+async fn duplicate_username_in_any_case(store: &Arc<dyn CustomerStore>) -> Check {
+    const CHECK: &str = "duplicate username in any case";
+    let first = customer("dupname");
+    store.create_customer(&first).await.step(CHECK, "create_customer")?;
+    let mut second = customer("dupname");
+    second.username = first.username.to_uppercase();
+    let outcome = store.create_customer(&second).await;
+    ensure!(CHECK, matches!(outcome, Err(Error::DuplicateUsername)), "expected DuplicateUsername, got {outcome:?}");
+    Ok(())
+}
+
+async fn duplicate_email_in_any_case(store: &Arc<dyn CustomerStore>) -> Check {
+    const CHECK: &str = "duplicate email in any case";
+    let first = customer("dupmail");
+    store.create_customer(&first).await.step(CHECK, "create_customer")?;
+    let mut second = customer("dupmail");
+    second.email = first.email.to_uppercase();
+    let outcome = store.create_customer(&second).await;
+    ensure!(CHECK, matches!(outcome, Err(Error::DuplicateEmail)), "expected DuplicateEmail, got {outcome:?}");
+    Ok(())
+}
+
+async fn concurrent_creates_of_one_username(store: &Arc<dyn CustomerStore>) -> Check {
+    const CHECK: &str = "32 concurrent creates of one username";
+    let username = customer("race").username;
+    let mut racers = JoinSet::new();
+    for i in 0..RACERS {
+        let store = Arc::clone(store);
+        let mut racer = customer("race");
+        // Different case each time: uniqueness is case-insensitive.
+        racer.username = if i % 2 == 0 { username.clone() } else { username.to_uppercase() };
+        racers.spawn(async move { store.create_customer(&racer).await });
+    }
+    let (mut won, mut duplicate, mut other) = (0, 0, Vec::new());
+    while let Some(joined) = racers.join_next().await {
+        match joined {
+            Ok(Ok(())) => won += 1,
+            Ok(Err(Error::DuplicateUsername)) => duplicate += 1,
+            Ok(Err(err)) => other.push(err.to_string()),
+            Err(join) => other.push(join.to_string()),
+        }
+    }
+    ensure!(CHECK, won == 1 && duplicate == RACERS - 1, "{won} won, {duplicate} DuplicateUsername, others: {other:?}");
+    Ok(())
+}
+
+async fn update_replaces_fields_and_frees_old_keys(store: &Arc<dyn CustomerStore>) -> Check {
+    const CHECK: &str = "update replaces fields and frees the old username and email";
+    let original = customer("upd");
+    store.create_customer(&original).await.step(CHECK, "create_customer")?;
+    let mut changed = customer("upd2");
+    changed.id = original.id;
+    changed.updated_at = original.updated_at;
+    changed.status = CustomerStatus::Disabled;
+    changed.roles = Roles::from(["auditor".to_owned()]);
+    changed.password_hash = original.password_hash.clone();
+    store.update_customer(&changed).await.step(CHECK, "update_customer")?;
+    let found = store.find_customer(original.id).await.step(CHECK, "find_customer")?;
+    ensure!(
+        CHECK,
+        found.as_ref().is_some_and(|found| same_customer(found, &changed)),
+        "after update: {found:?}, wrote {changed:?}"
+    );
+    let by_new = store.find_customer_by_username(&changed.username).await.step(CHECK, "by new username")?;
+    ensure!(CHECK, by_new.is_some_and(|found| found.id == original.id), "the new username does not find the customer");
+    let by_old = store.find_customer_by_username(&original.username).await.step(CHECK, "by old username")?;
+    ensure!(CHECK, by_old.is_none(), "the old username still finds the customer");
+    let mut reuse = customer("upd3");
+    reuse.username = original.username.clone();
+    reuse.email = original.email.clone();
+    store.create_customer(&reuse).await.step(CHECK, "create_customer with the freed username and email")?;
+    let missing = store.update_customer(&customer("nobody")).await;
+    ensure!(
+        CHECK,
+        matches!(missing, Err(Error::NotFound)),
+        "updating an unknown customer: expected NotFound, got {missing:?}"
+    );
+    Ok(())
+}
+
+async fn update_cannot_take_another_customers_username_or_email(store: &Arc<dyn CustomerStore>) -> Check {
+    const CHECK: &str = "update cannot take another customer's username or email";
+    let alice = customer("alice");
+    let bob = customer("bob");
+    store.create_customer(&alice).await.step(CHECK, "create alice")?;
+    store.create_customer(&bob).await.step(CHECK, "create bob")?;
+    let mut taking_name = bob.clone();
+    taking_name.username = alice.username.to_uppercase();
+    let outcome = store.update_customer(&taking_name).await;
+    ensure!(CHECK, matches!(outcome, Err(Error::DuplicateUsername)), "expected DuplicateUsername, got {outcome:?}");
+    let mut taking_email = bob.clone();
+    taking_email.email = alice.email.to_lowercase();
+    let outcome = store.update_customer(&taking_email).await;
+    ensure!(CHECK, matches!(outcome, Err(Error::DuplicateEmail)), "expected DuplicateEmail, got {outcome:?}");
+    let unchanged = store.find_customer(bob.id).await.step(CHECK, "find bob")?;
+    ensure!(CHECK, unchanged.is_some_and(|found| same_customer(&found, &bob)), "a refused update changed the customer");
+    Ok(())
+}
+
+async fn set_password_hash(store: &Arc<dyn CustomerStore>) -> Check {
+    const CHECK: &str = "set_password_hash";
+    let created = customer("rehash");
+    store.create_customer(&created).await.step(CHECK, "create_customer")?;
+    let fresh = PasswordHash::from_stored("$2b$05$PyOO4x2fSADRCvqbJjGV3.NxBuyf3SxtkAGm9Bp9lLzuGPd7tUoTy");
+    store.set_password_hash(created.id, &fresh, Timestamp::now()).await.step(CHECK, "set_password_hash")?;
+    let found = store.find_customer(created.id).await.step(CHECK, "find_customer")?;
+    ensure!(CHECK, found.is_some_and(|found| found.password_hash == fresh), "the new hash was not stored");
+    let missing = store.set_password_hash(CustomerId::new(), &fresh, Timestamp::now()).await;
+    ensure!(CHECK, matches!(missing, Err(Error::NotFound)), "unknown customer: expected NotFound, got {missing:?}");
+    Ok(())
+}
+
+async fn failed_logins_count_and_lock(store: &Arc<dyn CustomerStore>) -> Check {
+    const CHECK: &str = "failed logins count, lock, and reset on success";
+    let policy = LockoutPolicy { threshold: 3, base: Duration::from_secs(60), max: Duration::from_secs(600) };
+    let created = customer("locked");
+    store.create_customer(&created).await.step(CHECK, "create_customer")?;
+    let now = Timestamp::now();
+    for attempt in 1..=5u32 {
+        let failed = store.record_failed_login(created.id, now, &policy).await.step(CHECK, "record_failed_login")?;
+        ensure!(CHECK, failed.failed_logins == attempt, "attempt {attempt} counted as {}", failed.failed_logins);
+        let expected = policy.locked_until(attempt, now);
+        ensure!(
+            CHECK,
+            failed.locked_until == expected,
+            "attempt {attempt}: locked until {:?}, expected {expected:?}",
+            failed.locked_until
+        );
+    }
+    let found = store.find_customer(created.id).await.step(CHECK, "find_customer")?;
+    ensure!(
+        CHECK,
+        found
+            .as_ref()
+            .is_some_and(|found| found.failed_logins == 5 && found.locked_until == policy.locked_until(5, now)),
+        "stored counters: {found:?}"
+    );
+    store.record_successful_login(created.id, now).await.step(CHECK, "record_successful_login")?;
+    let found = store.find_customer(created.id).await.step(CHECK, "find_customer")?;
+    ensure!(
+        CHECK,
+        found.as_ref().is_some_and(|found| found.failed_logins == 0 && found.locked_until.is_none()),
+        "after success: {found:?}"
+    );
+    let missing = store.record_failed_login(CustomerId::new(), now, &policy).await;
+    ensure!(CHECK, matches!(missing, Err(Error::NotFound)), "unknown customer: expected NotFound, got {missing:?}");
+    let missing = store.record_successful_login(CustomerId::new(), now).await;
+    ensure!(CHECK, matches!(missing, Err(Error::NotFound)), "unknown customer: expected NotFound, got {missing:?}");
+    Ok(())
+}
+
+async fn concurrent_failed_logins_all_count(store: &Arc<dyn CustomerStore>) -> Check {
+    const CHECK: &str = "concurrent failed logins all count";
+    let policy = LockoutPolicy::default();
+    let created = customer("guess");
+    store.create_customer(&created).await.step(CHECK, "create_customer")?;
+    let mut guesses = JoinSet::new();
+    for _ in 0..RACERS {
+        let store = Arc::clone(store);
+        guesses.spawn(async move { store.record_failed_login(created.id, Timestamp::now(), &policy).await });
+    }
+    while let Some(joined) = guesses.join_next().await {
+        let outcome = joined.map_err(|join| Failure { check: CHECK, detail: join.to_string() })?;
+        outcome.step(CHECK, "record_failed_login")?;
+    }
+    let found = store.find_customer(created.id).await.step(CHECK, "find_customer")?;
+    let counted = found.as_ref().map(|found| found.failed_logins);
+    ensure!(
+        CHECK,
+        counted == Some(RACERS as u32),
+        "{RACERS} concurrent failures counted as {counted:?}: the increment is not atomic"
+    );
+    ensure!(CHECK, found.is_some_and(|found| found.locked_until.is_some()), "not locked after {RACERS} failures");
+    Ok(())
+}
+
+async fn delete_frees_username_and_email(store: &Arc<dyn CustomerStore>) -> Check {
+    const CHECK: &str = "delete frees the username and email";
+    let created = customer("gone");
+    store.create_customer(&created).await.step(CHECK, "create_customer")?;
+    store.delete_customer(created.id).await.step(CHECK, "delete_customer")?;
+    ensure!(
+        CHECK,
+        store.find_customer(created.id).await.step(CHECK, "find_customer")?.is_none(),
+        "still found after delete"
+    );
+    let again = store.delete_customer(created.id).await;
+    ensure!(CHECK, matches!(again, Err(Error::NotFound)), "second delete: expected NotFound, got {again:?}");
+    let mut reuse = customer("gone");
+    reuse.username = created.username.clone();
+    reuse.email = created.email.clone();
+    store.create_customer(&reuse).await.step(CHECK, "create_customer with a deleted customer's username and email")?;
+    Ok(())
+}

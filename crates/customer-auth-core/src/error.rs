@@ -1,0 +1,69 @@
+use crate::FieldErrors;
+
+/// A boxed error from a store's driver, kept as the source of [`Error::Unavailable`] and
+/// [`Error::Backend`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Everything that can go wrong in customer-auth's core: validation, credentials, hashing and
+/// the stores. Backends convert their own errors into this one with `From`, so an app matches
+/// on one type whatever it stores in.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The registration form had errors; each is listed next to its field.
+    #[error("the form has errors, show them next to their fields: {0}")]
+    Validation(FieldErrors),
+    /// Another customer already has this username (compared case-insensitively).
+    #[error("this username is already taken; choose another one")]
+    DuplicateUsername,
+    /// Another customer already has this email address (compared case-insensitively).
+    #[error("an account with this email already exists; log in or reset its password")]
+    DuplicateEmail,
+    /// The customer or session does not exist (any more).
+    #[error("not found: the customer or session does not exist, or was deleted meanwhile")]
+    NotFound,
+    /// Unknown username, wrong password or a locked account: deliberately one answer.
+    #[error("invalid credentials, try again")]
+    InvalidCredentials,
+    /// The password was right but the account is disabled.
+    #[error("this account is disabled; an administrator can enable it again")]
+    AccountDisabled,
+    /// The store could not be reached or timed out. Answer 503 and retry later; this is never
+    /// a reason to log anyone out.
+    #[error("the store is unavailable ({0}); check that the database is running and reachable, then retry")]
+    Unavailable(#[source] BoxError),
+    /// The store answered, but with data this version cannot read.
+    #[error(
+        "the store holds data this version cannot read ({0}); check that every app instance runs the same customer-auth version"
+    )]
+    Corrupt(String),
+    /// A configuration value is out of range.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// Hashing or verifying a password failed (not a wrong password: an internal failure).
+    #[error("password hashing failed ({0}); check the hash cost and that the blocking thread pool is running")]
+    Hashing(String),
+    /// Any other store failure, with the driver's error as its source.
+    #[error("the store failed: {0}")]
+    Backend(#[source] BoxError),
+}
+
+impl Error {
+    /// Wraps a driver error that means the store is down or timed out.
+    pub fn unavailable(source: impl Into<BoxError>) -> Self {
+        Self::Unavailable(source.into())
+    }
+
+    /// Wraps any other driver error.
+    pub fn backend(source: impl Into<BoxError>) -> Self {
+        Self::Backend(source.into())
+    }
+
+    /// True when the store is down or timed out, so the caller should answer 503.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Self::Unavailable(_))
+    }
+}
+
+/// The result type of customer-auth's core.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

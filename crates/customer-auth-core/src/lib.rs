@@ -1,0 +1,66 @@
+//! Customer accounts for customer-auth: the customer model, registration rules, bcrypt
+//! password hashing off the async runtime, the store traits, an in-memory store and the store
+//! conformance kit.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), customer_auth_core::Error> {
+//! use std::sync::Arc;
+//! use customer_auth_core::{Auth, Error, MemoryStore, Password, PasswordHasher, Registration};
+//!
+//! let auth = Auth::new(Arc::new(MemoryStore::new())).with_hasher(PasswordHasher::new(4)?);
+//! let form = Registration {
+//!     first_name: "Ada".into(),
+//!     last_name: "Lovelace".into(),
+//!     email: "ada@example.com".into(),
+//!     username: "ada".into(),
+//!     password: Password::new("analytical engine"),
+//!     confirm_password: Password::new("analytical engine"),
+//! };
+//! let ada = auth.register(form).await?;
+//!
+//! let logged_in = auth.authenticate("ADA", &Password::new("analytical engine")).await?;
+//! assert_eq!(logged_in.id, ada.id);
+//! let wrong = auth.authenticate("ada", &Password::new("difference engine")).await;
+//! assert!(matches!(wrong, Err(Error::InvalidCredentials)));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! | feature | what it adds |
+//! | --- | --- |
+//! | `conformance` | [`conformance`], the suite every store runs |
+
+mod auth;
+mod common_passwords;
+#[cfg(feature = "conformance")]
+pub mod conformance;
+mod customer;
+mod error;
+mod field_errors;
+mod hasher;
+mod lockout;
+mod memory_store;
+mod registration;
+mod secret;
+mod session_id;
+mod session_record;
+pub mod store;
+mod timestamp;
+
+pub use auth::Auth;
+pub use customer::{Customer, CustomerId, CustomerStatus, Roles, email_key, username_key};
+pub use error::{BoxError, Error, Result};
+pub use field_errors::FieldErrors;
+pub use hasher::{DEFAULT_COST, MAX_COST, MIN_COST, PasswordHasher};
+pub use lockout::{FailedLogin, LockoutPolicy};
+pub use memory_store::MemoryStore;
+pub use registration::{
+    MAX_EMAIL_CHARS, MAX_NAME_CHARS, MAX_PASSWORD_BYTES, MAX_USERNAME_CHARS, MIN_PASSWORD_CHARS, MIN_USERNAME_CHARS,
+    NewCustomer, Registration,
+};
+pub use secret::{Password, PasswordHash};
+pub use session_id::{SESSION_ID_CHARS, SessionId, SessionKey};
+pub use session_record::{Principal, SessionRecord};
+pub use store::{CustomerStore, SessionStore};
+pub use timestamp::Timestamp;

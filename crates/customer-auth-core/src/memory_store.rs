@@ -1,0 +1,216 @@
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::{
+    Customer, CustomerId, CustomerStore, Error, FailedLogin, LockoutPolicy, PasswordHash, Result, SessionKey,
+    SessionRecord, SessionStore, Timestamp, email_key, username_key,
+};
+
+/// How often session creation also sweeps out expired sessions, so a memory store that is
+/// never asked to purge still does not grow without bound.
+const SWEEP_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Customers and sessions in memory, for tests and demos. Everything is lost when the process
+/// ends, and it cannot be shared between app instances. Cheap to clone: clones share the data.
+#[derive(Clone, Default)]
+pub struct MemoryStore {
+    state: Arc<Mutex<State>>,
+}
+
+#[derive(Default)]
+struct State {
+    customers: HashMap<CustomerId, Customer>,
+    by_username: HashMap<String, CustomerId>,
+    by_email: HashMap<String, CustomerId>,
+    sessions: HashMap<SessionKey, SessionRecord>,
+    next_sweep: Option<Timestamp>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // No code path panics while holding the lock, so a poisoned lock still holds
+        // consistent data.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl std::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = self.state();
+        f.debug_struct("MemoryStore")
+            .field("customers", &state.customers.len())
+            .field("sessions", &state.sessions.len())
+            .finish()
+    }
+}
+
+impl State {
+    fn customer_mut(&mut self, id: CustomerId) -> Result<&mut Customer> {
+        self.customers.get_mut(&id).ok_or(Error::NotFound)
+    }
+
+    fn lookup(&self, index: &HashMap<String, CustomerId>, key: &str) -> Option<Customer> {
+        index.get(key).and_then(|id| self.customers.get(id)).cloned()
+    }
+
+    fn sweep(&mut self, now: Timestamp) -> u64 {
+        let before = self.sessions.len();
+        self.sessions.retain(|_, record| !record.is_expired(now));
+        self.next_sweep = Some(now.plus(SWEEP_INTERVAL));
+        (before - self.sessions.len()) as u64
+    }
+}
+
+#[async_trait]
+impl CustomerStore for MemoryStore {
+    async fn create_customer(&self, customer: &Customer) -> Result<()> {
+        let mut state = self.state();
+        let (username, email) = (customer.username_key(), customer.email_key());
+        if state.by_username.contains_key(&username) {
+            return Err(Error::DuplicateUsername);
+        }
+        if state.by_email.contains_key(&email) {
+            return Err(Error::DuplicateEmail);
+        }
+        state.by_username.insert(username, customer.id);
+        state.by_email.insert(email, customer.id);
+        state.customers.insert(customer.id, customer.clone());
+        Ok(())
+    }
+
+    async fn find_customer(&self, id: CustomerId) -> Result<Option<Customer>> {
+        Ok(self.state().customers.get(&id).cloned())
+    }
+
+    async fn find_customer_by_username(&self, username: &str) -> Result<Option<Customer>> {
+        let state = self.state();
+        Ok(state.lookup(&state.by_username, &username_key(username)))
+    }
+
+    async fn find_customer_by_email(&self, email: &str) -> Result<Option<Customer>> {
+        let state = self.state();
+        Ok(state.lookup(&state.by_email, &email_key(email)))
+    }
+
+    async fn update_customer(&self, customer: &Customer) -> Result<()> {
+        let mut guard = self.state();
+        let state = &mut *guard;
+        let old = state.customers.get(&customer.id).ok_or(Error::NotFound)?;
+        let (old_username, old_email) = (old.username_key(), old.email_key());
+        let (username, email) = (customer.username_key(), customer.email_key());
+        if state.by_username.get(&username).is_some_and(|owner| *owner != customer.id) {
+            return Err(Error::DuplicateUsername);
+        }
+        if state.by_email.get(&email).is_some_and(|owner| *owner != customer.id) {
+            return Err(Error::DuplicateEmail);
+        }
+        state.by_username.remove(&old_username);
+        state.by_email.remove(&old_email);
+        state.by_username.insert(username, customer.id);
+        state.by_email.insert(email, customer.id);
+        let stored = state.customer_mut(customer.id)?;
+        let kept = (stored.password_hash.clone(), stored.failed_logins, stored.locked_until, stored.created_at);
+        *stored = customer.clone();
+        (stored.password_hash, stored.failed_logins, stored.locked_until, stored.created_at) = kept;
+        stored.updated_at = Timestamp::now();
+        Ok(())
+    }
+
+    async fn set_password_hash(&self, id: CustomerId, hash: &PasswordHash, at: Timestamp) -> Result<()> {
+        let mut state = self.state();
+        let customer = state.customer_mut(id)?;
+        customer.password_hash = hash.clone();
+        customer.updated_at = at;
+        Ok(())
+    }
+
+    async fn record_failed_login(&self, id: CustomerId, at: Timestamp, policy: &LockoutPolicy) -> Result<FailedLogin> {
+        let mut state = self.state();
+        let customer = state.customer_mut(id)?;
+        customer.failed_logins = customer.failed_logins.saturating_add(1);
+        if let Some(until) = policy.locked_until(customer.failed_logins, at) {
+            customer.locked_until = Some(until);
+        }
+        Ok(FailedLogin { failed_logins: customer.failed_logins, locked_until: customer.locked_until })
+    }
+
+    async fn record_successful_login(&self, id: CustomerId, _at: Timestamp) -> Result<()> {
+        let mut state = self.state();
+        let customer = state.customer_mut(id)?;
+        customer.failed_logins = 0;
+        customer.locked_until = None;
+        Ok(())
+    }
+
+    async fn delete_customer(&self, id: CustomerId) -> Result<()> {
+        let mut state = self.state();
+        let customer = state.customers.remove(&id).ok_or(Error::NotFound)?;
+        state.by_username.remove(&customer.username_key());
+        state.by_email.remove(&customer.email_key());
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl SessionStore for MemoryStore {
+    async fn create_session(&self, key: &SessionKey, record: &SessionRecord) -> Result<()> {
+        let now = Timestamp::now();
+        let mut state = self.state();
+        if state.next_sweep.is_none_or(|due| due <= now) {
+            state.sweep(now);
+        }
+        if state.sessions.get(key).is_some_and(|existing| !existing.is_expired(now)) {
+            return Err(Error::Backend("a session with this key already exists".into()));
+        }
+        state.sessions.insert(*key, record.clone());
+        Ok(())
+    }
+
+    async fn load_session(&self, key: &SessionKey) -> Result<Option<SessionRecord>> {
+        let now = Timestamp::now();
+        let mut state = self.state();
+        match state.sessions.get(key) {
+            Some(record) if record.is_expired(now) => {
+                state.sessions.remove(key);
+                Ok(None)
+            }
+            found => Ok(found.cloned()),
+        }
+    }
+
+    async fn save_session(&self, key: &SessionKey, record: &SessionRecord) -> Result<()> {
+        let now = Timestamp::now();
+        let mut state = self.state();
+        match state.sessions.get_mut(key) {
+            Some(stored) if !stored.is_expired(now) => {
+                *stored = record.clone();
+                Ok(())
+            }
+            _ => Err(Error::NotFound),
+        }
+    }
+
+    async fn delete_session(&self, key: &SessionKey) -> Result<()> {
+        self.state().sessions.remove(key);
+        Ok(())
+    }
+
+    async fn delete_customer_sessions(&self, customer: CustomerId) -> Result<u64> {
+        let mut state = self.state();
+        let before = state.sessions.len();
+        state.sessions.retain(|_, record| record.customer_id() != Some(customer));
+        Ok((before - state.sessions.len()) as u64)
+    }
+
+    async fn purge_expired_sessions(&self) -> Result<u64> {
+        Ok(self.state().sweep(Timestamp::now()))
+    }
+}

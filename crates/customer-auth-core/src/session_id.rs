@@ -1,0 +1,147 @@
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::{Error, Result};
+
+/// The length of a session id in its cookie form: 32 bytes in unpadded base64url.
+pub const SESSION_ID_CHARS: usize = 43;
+
+/// A session id: 256 bits from the operating system's generator. It lives only in the
+/// customer's cookie; stores see its [`SessionKey`]. `Debug` prints `[redacted]` and equality
+/// is constant-time.
+#[derive(Clone)]
+pub struct SessionId([u8; 32]);
+
+impl SessionId {
+    /// A fresh id from the OS generator. Fails only when the OS has no randomness to give,
+    /// which must stop a login rather than hand out a guessable id.
+    pub fn generate() -> Result<Self> {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes)
+            .map_err(|err| Error::Config(format!("the operating system's random generator failed: {err}")))?;
+        Ok(Self(bytes))
+    }
+
+    /// Parses the cookie form. Anything but exactly 43 base64url characters is `None`, so a
+    /// malformed or oversized cookie never reaches a store.
+    pub fn parse(cookie_value: &str) -> Option<Self> {
+        if cookie_value.len() != SESSION_ID_CHARS {
+            return None;
+        }
+        let mut bytes = [0u8; 32];
+        match URL_SAFE_NO_PAD.decode_slice(cookie_value, &mut bytes) {
+            Ok(32) => Some(Self(bytes)),
+            _ => None,
+        }
+    }
+
+    /// The cookie form: 43 base64url characters.
+    pub fn to_cookie_value(&self) -> String {
+        URL_SAFE_NO_PAD.encode(self.0)
+    }
+
+    /// The key a store files this session under.
+    pub fn key(&self) -> SessionKey {
+        SessionKey(Sha256::digest(self.0).into())
+    }
+}
+
+impl PartialEq for SessionId {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.ct_eq(&other.0).into()
+    }
+}
+
+impl Eq for SessionId {}
+
+impl fmt::Debug for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SessionId([redacted])")
+    }
+}
+
+/// The SHA-256 of a session id: what stores keep instead of the id, so a leaked table or key
+/// dump gives no live session (the id cannot be recovered from its hash).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SessionKey([u8; 32]);
+
+impl SessionKey {
+    /// Wraps a key read back from a store.
+    pub const fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
+    /// The key's 32 bytes, for stores that keep blobs.
+    pub const fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// The key as 64 lowercase hex digits, for stores that keep text (Redis keys).
+    pub fn to_hex(&self) -> String {
+        use fmt::Write as _;
+        self.0.iter().fold(String::with_capacity(64), |mut hex, byte| {
+            let _ = write!(hex, "{byte:02x}");
+            hex
+        })
+    }
+}
+
+impl fmt::Debug for SessionKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A prefix is enough to tell keys apart in a log.
+        write!(f, "SessionKey({}…)", &self.to_hex()[..8])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_through_the_cookie_form() {
+        let id = SessionId::generate().unwrap();
+        let cookie = id.to_cookie_value();
+        assert_eq!(cookie.len(), SESSION_ID_CHARS);
+        assert_eq!(SessionId::parse(&cookie), Some(id.clone()));
+        assert_eq!(SessionId::parse(&cookie).unwrap().key(), id.key());
+    }
+
+    #[test]
+    fn ids_are_random() {
+        let a = SessionId::generate().unwrap();
+        let b = SessionId::generate().unwrap();
+        assert_ne!(a, b);
+        assert_ne!(a.key(), b.key());
+    }
+
+    #[test]
+    fn malformed_cookies_do_not_parse() {
+        let valid = SessionId::generate().unwrap().to_cookie_value();
+        for bad in [
+            String::new(),
+            "x".into(),
+            format!("{valid}A"),
+            valid[..42].to_owned(),
+            format!("{}=", &valid[..42]),
+            format!("{}+", &valid[..42]),
+            "é".repeat(21) + "x",
+            "A".repeat(8192),
+        ] {
+            assert!(SessionId::parse(&bad).is_none(), "{bad:?} parsed");
+        }
+    }
+
+    #[test]
+    fn the_key_is_not_the_id_and_debug_hides_the_id() {
+        let id = SessionId::generate().unwrap();
+        let cookie = id.to_cookie_value();
+        assert_eq!(format!("{id:?}"), "SessionId([redacted])");
+        assert!(!id.key().to_hex().contains(&cookie));
+        assert_ne!(id.key().as_bytes(), &id.0);
+        assert_eq!(format!("{:?}", id.key()).len(), "SessionKey(12345678…)".len());
+    }
+}

@@ -1,0 +1,78 @@
+//! The two storage traits. Customers and sessions may live in different places (customers in
+//! Postgres, sessions in Redis is the usual production set-up), so each is its own trait.
+//!
+//! # Writing a store
+//! Implement both traits for your type, convert your driver's errors into [`Error`](crate::Error)
+//! (a connection failure or timeout becomes [`Error::Unavailable`](crate::Error::Unavailable), so
+//! the web layer answers 503 instead of logging anyone out), and run the conformance suite
+//! (feature `conformance`) from your tests, as its module docs show.
+
+use async_trait::async_trait;
+
+use crate::{
+    Customer, CustomerId, FailedLogin, LockoutPolicy, PasswordHash, Result, SessionKey, SessionRecord, Timestamp,
+};
+
+/// Where customers are kept.
+///
+/// Uniqueness of usernames and emails (case-insensitive, by [`username_key`](crate::username_key)
+/// and [`email_key`](crate::email_key)) is the store's to enforce with its own unique
+/// constraint, never by reading first: two concurrent registrations of one name must see
+/// exactly one succeed.
+#[async_trait]
+pub trait CustomerStore: std::fmt::Debug + Send + Sync + 'static {
+    /// Inserts a new customer. [`Error::DuplicateUsername`](crate::Error::DuplicateUsername) or
+    /// [`Error::DuplicateEmail`](crate::Error::DuplicateEmail) when either is taken.
+    async fn create_customer(&self, customer: &Customer) -> Result<()>;
+
+    /// The customer with this id.
+    async fn find_customer(&self, id: CustomerId) -> Result<Option<Customer>>;
+
+    /// The customer with this username, compared case-insensitively.
+    async fn find_customer_by_username(&self, username: &str) -> Result<Option<Customer>>;
+
+    /// The customer with this email address, compared case-insensitively.
+    async fn find_customer_by_email(&self, email: &str) -> Result<Option<Customer>>;
+
+    /// Replaces a customer's names, email, username, roles and status, and sets `updated_at`.
+    /// [`Error::NotFound`](crate::Error::NotFound) when the customer is gone; duplicate errors
+    /// as for `create_customer` when the new username or email is taken.
+    async fn update_customer(&self, customer: &Customer) -> Result<()>;
+
+    /// Stores a new password hash.
+    async fn set_password_hash(&self, id: CustomerId, hash: &PasswordHash, at: Timestamp) -> Result<()>;
+
+    /// Counts a failed login and applies the lockout policy, in one atomic step.
+    async fn record_failed_login(&self, id: CustomerId, at: Timestamp, policy: &LockoutPolicy) -> Result<FailedLogin>;
+
+    /// Resets the failed-login count and lifts any lock.
+    async fn record_successful_login(&self, id: CustomerId, at: Timestamp) -> Result<()>;
+
+    /// Deletes a customer. [`Error::NotFound`](crate::Error::NotFound) when already gone.
+    async fn delete_customer(&self, id: CustomerId) -> Result<()>;
+}
+
+/// Where sessions are kept, filed under [`SessionKey`] (the hash of the id, never the id).
+#[async_trait]
+pub trait SessionStore: std::fmt::Debug + Send + Sync + 'static {
+    /// Inserts a new session. Fails rather than overwrite an existing one.
+    async fn create_session(&self, key: &SessionKey, record: &SessionRecord) -> Result<()>;
+
+    /// The session filed under `key`, or `None` when there is none or it has expired.
+    async fn load_session(&self, key: &SessionKey) -> Result<Option<SessionRecord>>;
+
+    /// Replaces an existing session. [`Error::NotFound`](crate::Error::NotFound) when it was
+    /// deleted or expired meanwhile: a save never brings back a session that was logged out.
+    async fn save_session(&self, key: &SessionKey, record: &SessionRecord) -> Result<()>;
+
+    /// Deletes a session; deleting one that is gone is not an error.
+    async fn delete_session(&self, key: &SessionKey) -> Result<()>;
+
+    /// Deletes every session of one customer (log out everywhere, password change, disable)
+    /// and returns how many there were.
+    async fn delete_customer_sessions(&self, customer: CustomerId) -> Result<u64>;
+
+    /// Deletes every expired session and returns how many. Stores whose backend expires keys
+    /// by itself may return 0.
+    async fn purge_expired_sessions(&self) -> Result<u64>;
+}

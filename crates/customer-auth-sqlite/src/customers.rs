@@ -1,0 +1,218 @@
+use async_trait::async_trait;
+use customer_auth_core::{
+    Customer, CustomerId, CustomerStatus, CustomerStore, Error, FailedLogin, LockoutPolicy, PasswordHash, Result,
+    Roles, Timestamp, email_key, username_key,
+};
+use sqlx::Sqlite;
+use sqlx::sqlite::SqliteQueryResult;
+use uuid::Uuid;
+
+use crate::SqliteStore;
+use crate::error::store_error;
+
+/// The columns [`CustomerRow`] reads, in one place for every lookup.
+macro_rules! select_customer {
+    ($where:literal) => {
+        concat!(
+            "SELECT id, first_name, last_name, email, username, password_hash, roles, status, failed_logins, ",
+            "locked_until, created_at, updated_at FROM customers ",
+            $where
+        )
+    };
+}
+
+/// The lock lengths for `threshold + 0` up to `threshold + 20` failures: past 20 doublings the
+/// policy no longer changes (see [`LockoutPolicy::lock_duration`]).
+const LOCK_STEPS: u32 = 20;
+
+#[derive(sqlx::FromRow)]
+struct CustomerRow {
+    id: Vec<u8>,
+    first_name: String,
+    last_name: String,
+    email: String,
+    username: String,
+    password_hash: String,
+    roles: String,
+    status: String,
+    failed_logins: i64,
+    locked_until: Option<i64>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<CustomerRow> for Customer {
+    type Error = Error;
+
+    fn try_from(row: CustomerRow) -> Result<Self> {
+        let id = <[u8; 16]>::try_from(row.id.as_slice())
+            .map_err(|_| Error::Corrupt(format!("a customer id is {} bytes, not 16", row.id.len())))?;
+        let roles: Roles = serde_json::from_str(&row.roles)
+            .map_err(|err| Error::Corrupt(format!("a customer's roles are not a JSON array of names: {err}")))?;
+        let status = CustomerStatus::parse(&row.status)
+            .ok_or_else(|| Error::Corrupt(format!("unknown customer status {:?}", row.status)))?;
+        let failed_logins = u32::try_from(row.failed_logins)
+            .map_err(|_| Error::Corrupt(format!("a failed-login count of {} is out of range", row.failed_logins)))?;
+        Ok(Self {
+            id: CustomerId::from_uuid(Uuid::from_bytes(id)),
+            first_name: row.first_name,
+            last_name: row.last_name,
+            email: row.email,
+            username: row.username,
+            password_hash: PasswordHash::from_stored(row.password_hash),
+            roles,
+            status,
+            failed_logins,
+            locked_until: row.locked_until.map(Timestamp::from_unix),
+            created_at: Timestamp::from_unix(row.created_at),
+            updated_at: Timestamp::from_unix(row.updated_at),
+        })
+    }
+}
+
+fn roles_json(roles: &Roles) -> Result<String> {
+    serde_json::to_string(roles).map_err(Error::backend)
+}
+
+/// `NotFound` when an update or delete by id touched no row.
+fn found(done: SqliteQueryResult) -> Result<()> {
+    if done.rows_affected() == 0 { Err(Error::NotFound) } else { Ok(()) }
+}
+
+impl SqliteStore {
+    async fn find_one<'q, K>(&self, query: &'q str, key: K) -> Result<Option<Customer>>
+    where
+        K: 'q + Send + sqlx::Encode<'q, Sqlite> + sqlx::Type<Sqlite>,
+    {
+        let row: Option<CustomerRow> =
+            sqlx::query_as(query).bind(key).fetch_optional(self.readers()).await.map_err(store_error)?;
+        row.map(Customer::try_from).transpose()
+    }
+}
+
+#[async_trait]
+impl CustomerStore for SqliteStore {
+    async fn create_customer(&self, customer: &Customer) -> Result<()> {
+        // No lookup first: the unique indexes decide, so of two racing registrations exactly
+        // one wins and the other gets the duplicate error.
+        sqlx::query(
+            "INSERT INTO customers (id, first_name, last_name, email, email_key, username, username_key, \
+             password_hash, roles, status, failed_logins, locked_until, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        )
+        .bind(customer.id.as_bytes().as_slice())
+        .bind(&customer.first_name)
+        .bind(&customer.last_name)
+        .bind(&customer.email)
+        .bind(customer.email_key())
+        .bind(&customer.username)
+        .bind(customer.username_key())
+        .bind(customer.password_hash.as_str())
+        .bind(roles_json(&customer.roles)?)
+        .bind(customer.status.as_str())
+        .bind(i64::from(customer.failed_logins))
+        .bind(customer.locked_until.map(Timestamp::as_unix))
+        .bind(customer.created_at.as_unix())
+        .bind(customer.updated_at.as_unix())
+        .execute(self.writer())
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn find_customer(&self, id: CustomerId) -> Result<Option<Customer>> {
+        self.find_one(select_customer!("WHERE id = ?1"), id.as_bytes().as_slice()).await
+    }
+
+    async fn find_customer_by_username(&self, username: &str) -> Result<Option<Customer>> {
+        self.find_one(select_customer!("WHERE username_key = ?1"), username_key(username)).await
+    }
+
+    async fn find_customer_by_email(&self, email: &str) -> Result<Option<Customer>> {
+        self.find_one(select_customer!("WHERE email_key = ?1"), email_key(email)).await
+    }
+
+    async fn update_customer(&self, customer: &Customer) -> Result<()> {
+        // The hash and the login counters have their own methods; an update built from a copy
+        // read earlier must not roll them back.
+        let done = sqlx::query(
+            "UPDATE customers SET first_name = ?2, last_name = ?3, email = ?4, email_key = ?5, username = ?6, \
+             username_key = ?7, roles = ?8, status = ?9, updated_at = ?10 WHERE id = ?1",
+        )
+        .bind(customer.id.as_bytes().as_slice())
+        .bind(&customer.first_name)
+        .bind(&customer.last_name)
+        .bind(&customer.email)
+        .bind(customer.email_key())
+        .bind(&customer.username)
+        .bind(customer.username_key())
+        .bind(roles_json(&customer.roles)?)
+        .bind(customer.status.as_str())
+        .bind(Timestamp::now().as_unix())
+        .execute(self.writer())
+        .await
+        .map_err(store_error)?;
+        found(done)
+    }
+
+    async fn set_password_hash(&self, id: CustomerId, hash: &PasswordHash, at: Timestamp) -> Result<()> {
+        let done = sqlx::query("UPDATE customers SET password_hash = ?2, updated_at = ?3 WHERE id = ?1")
+            .bind(id.as_bytes().as_slice())
+            .bind(hash.as_str())
+            .bind(at.as_unix())
+            .execute(self.writer())
+            .await
+            .map_err(store_error)?;
+        found(done)
+    }
+
+    async fn record_failed_login(&self, id: CustomerId, at: Timestamp, policy: &LockoutPolicy) -> Result<FailedLogin> {
+        // Counting and locking happen in one statement, so concurrent guesses each see the
+        // count the one before left and none can slip past the threshold. The lock for each
+        // possible count comes from the policy itself, as a JSON array the statement picks from,
+        // so this store locks exactly as long as every other store (saturation included).
+        let locks: Vec<Option<i64>> = (0..=LOCK_STEPS)
+            .map(|step| policy.locked_until(policy.threshold.saturating_add(step), at).map(Timestamp::as_unix))
+            .collect();
+        let row: Option<(i64, Option<i64>)> = sqlx::query_as(
+            "UPDATE customers SET \
+                 failed_logins = MIN(failed_logins + 1, 4294967295), \
+                 locked_until = CASE \
+                     WHEN ?2 > 0 AND failed_logins + 1 >= ?2 \
+                         THEN json_extract(?3, '$[' || MIN(failed_logins + 1 - ?2, ?4) || ']') \
+                     ELSE locked_until \
+                 END \
+             WHERE id = ?1 \
+             RETURNING failed_logins, locked_until",
+        )
+        .bind(id.as_bytes().as_slice())
+        .bind(i64::from(policy.threshold))
+        .bind(serde_json::to_string(&locks).map_err(Error::backend)?)
+        .bind(i64::from(LOCK_STEPS))
+        .fetch_optional(self.writer())
+        .await
+        .map_err(store_error)?;
+        let (failed_logins, locked_until) = row.ok_or(Error::NotFound)?;
+        let failed_logins = u32::try_from(failed_logins)
+            .map_err(|_| Error::Corrupt(format!("a failed-login count of {failed_logins} is out of range")))?;
+        Ok(FailedLogin { failed_logins, locked_until: locked_until.map(Timestamp::from_unix) })
+    }
+
+    async fn record_successful_login(&self, id: CustomerId, _at: Timestamp) -> Result<()> {
+        let done = sqlx::query("UPDATE customers SET failed_logins = 0, locked_until = NULL WHERE id = ?1")
+            .bind(id.as_bytes().as_slice())
+            .execute(self.writer())
+            .await
+            .map_err(store_error)?;
+        found(done)
+    }
+
+    async fn delete_customer(&self, id: CustomerId) -> Result<()> {
+        let done = sqlx::query("DELETE FROM customers WHERE id = ?1")
+            .bind(id.as_bytes().as_slice())
+            .execute(self.writer())
+            .await
+            .map_err(store_error)?;
+        found(done)
+    }
+}

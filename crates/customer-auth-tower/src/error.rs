@@ -1,0 +1,72 @@
+use bytes::Bytes;
+use http::{HeaderValue, Response, StatusCode, header};
+use http_body_util::Full;
+
+/// What can go wrong in the session layer, the guards and the CSRF check.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The session or customer store failed; [`Error::status`] is 503 when it is down.
+    #[error(transparent)]
+    Store(#[from] customer_auth_core::Error),
+    /// A session value could not be stored or read back as the requested type.
+    #[error("the session value `{key}` could not be converted ({source}); read it back as the type it was stored as")]
+    Value {
+        /// The value's name.
+        key: String,
+        /// Why serde refused it.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A handler or guard asked for the session, but no [`SessionLayer`](crate::SessionLayer) runs
+    /// in front of it.
+    #[error("no session on this request; wrap the router (outermost) in customer_auth_tower::SessionLayer")]
+    MissingSessionLayer,
+    /// A handler asked for the whole customer, but the session layer has no customer store.
+    #[error("no customer store to load the customer from; configure SessionLayer::with_customer_store")]
+    NoCustomerStore,
+}
+
+impl Error {
+    /// The status code this error answers with: 503 while a store is unavailable, 500 for
+    /// everything else (these are server faults, never the client's).
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Store(err) if err.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The response for this error: its status and a short, generic body. The details go to
+    /// a `tracing` error event, never into the response.
+    pub fn to_response(&self) -> Response<Full<Bytes>> {
+        let status = self.status();
+        tracing::error!(error = %self, status = status.as_u16(), "customer-auth could not serve the request");
+        let body = match status {
+            StatusCode::SERVICE_UNAVAILABLE => "Service temporarily unavailable, please try again shortly.",
+            _ => "Internal server error.",
+        };
+        let mut response = plain(status, body);
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        response
+    }
+}
+
+/// A short plain-text response that no cache keeps.
+pub(crate) fn plain(status: StatusCode, body: &'static str) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+#[cfg(feature = "axum")]
+impl axum::response::IntoResponse for Error {
+    fn into_response(self) -> axum::response::Response {
+        self.to_response().map(axum::body::Body::new)
+    }
+}

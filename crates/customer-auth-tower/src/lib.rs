@@ -1,0 +1,57 @@
+//! Tower layers for customer-auth: cookie sessions, login and role guards, CSRF protection,
+//! and axum extractors. They work with any `tower::Service<http::Request<B>>`.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! use axum::{Router, routing::get};
+//! use customer_auth_core::MemoryStore;
+//! use customer_auth_tower::{CsrfLayer, CurrentPrincipal, RequireLogin, SessionLayer};
+//! use http::{Request, StatusCode, header};
+//! use tower::ServiceExt;
+//!
+//! let store = Arc::new(MemoryStore::new());
+//! let app = Router::new()
+//!     .route("/account/orders", get(|CurrentPrincipal(me): CurrentPrincipal| async move { me.username }))
+//!     .route_layer(RequireLogin::new())
+//!     .route("/", get(|| async { "welcome" }))
+//!     .layer(CsrfLayer::new())
+//!     .layer(SessionLayer::new(store.clone()).with_customer_store(store));
+//!
+//! let response = app.clone().oneshot(Request::get("/").body(axum::body::Body::empty())?).await?;
+//! assert_eq!(response.status(), StatusCode::OK);
+//! assert!(response.headers().get(header::SET_COOKIE).is_none(), "an anonymous visit sets no cookie");
+//!
+//! let orders = Request::get("/account/orders").header(header::ACCEPT, "text/html").body(axum::body::Body::empty())?;
+//! let response = app.oneshot(orders).await?;
+//! assert_eq!(response.status(), StatusCode::SEE_OTHER);
+//! assert_eq!(response.headers()[header::LOCATION], "/login");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! | feature | default | what it adds |
+//! | --- | --- | --- |
+//! | `axum` | yes | extractors [`Session`], [`CurrentPrincipal`], [`CurrentCustomer`]; `IntoResponse` for [`Error`] |
+
+pub mod csrf;
+mod error;
+#[cfg(feature = "axum")]
+mod extract;
+pub mod guard;
+mod redirect;
+pub mod session;
+
+pub use cookie::Key;
+pub use csrf::CsrfLayer;
+pub use error::Error;
+#[cfg(feature = "axum")]
+pub use extract::{AuthRejection, CurrentCustomer, CurrentPrincipal};
+pub use guard::{RequireLogin, RequireRole};
+pub use redirect::{MAX_TARGET_BYTES, is_local_target, local_target};
+pub use session::{Session, SessionLayer};
+
+/// The response body of every layer here: the inner service's body, or a short message the
+/// layer answered with itself (a redirect, `401`, `403`, `503`).
+pub type Body<B> = http_body_util::Either<B, http_body_util::Full<bytes::Bytes>>;

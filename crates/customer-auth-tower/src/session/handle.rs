@@ -1,0 +1,313 @@
+use std::sync::Arc;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use customer_auth_core::{Customer, CustomerStatus, Principal, SessionId, SessionKey, SessionRecord, Timestamp};
+use http::HeaderValue;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use subtle::ConstantTimeEq;
+use tokio::sync::{Mutex, MutexGuard};
+
+use super::config::SessionConfig;
+use super::cookie;
+use crate::{Error, local_target};
+
+/// Reserved session keys; app keys should not start with `_`.
+const TARGET_KEY: &str = "_target";
+const FLASH_KEY: &str = "_flash";
+const CSRF_KEY: &str = "_csrf";
+
+/// The current request's session, for handlers and guards. Get it from the request's
+/// extensions or, with axum, as an extractor.
+///
+/// Nothing is read from the store until a method needs the session, and nothing is written
+/// until the response goes out, and then only what changed. A visitor who never stores
+/// anything gets no session and no cookie. Clones share one session.
+#[derive(Clone)]
+pub struct Session {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Arc<SessionConfig>,
+    cookie_id: Option<SessionId>,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    loaded: bool,
+    current: Option<Current>,
+    /// Stored sessions to delete when the response goes out: the one a login rotated away
+    /// from, or the one a logout ended.
+    ended: Vec<SessionKey>,
+    /// The whole customer, once a handler asked for it.
+    customer: Option<Option<Customer>>,
+}
+
+/// The session this request works on: the one its cookie named, or a new one.
+struct Current {
+    id: SessionId,
+    record: SessionRecord,
+    stored: bool,
+    dirty: bool,
+}
+
+impl State {
+    fn principal(&self) -> Option<&Principal> {
+        self.current
+            .as_ref()
+            .and_then(|current| current.record.principal.as_ref())
+            .filter(|principal| principal.status == CustomerStatus::Active)
+    }
+
+    fn end_current(&mut self) {
+        if let Some(old) = self.current.take()
+            && old.stored
+        {
+            self.ended.push(old.id.key());
+        }
+    }
+
+    fn data(&self, key: &str) -> Option<&String> {
+        self.current.as_ref().and_then(|current| current.record.data.get(key))
+    }
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session").field("had_cookie", &self.inner.cookie_id.is_some()).finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    pub(crate) fn new(config: Arc<SessionConfig>, cookie_id: Option<SessionId>) -> Self {
+        Self { inner: Arc::new(Inner { config, cookie_id, state: Mutex::new(State::default()) }) }
+    }
+
+    /// The state, loaded from the store on first use: at most one load per request.
+    async fn state(&self) -> Result<MutexGuard<'_, State>, Error> {
+        let mut state = self.inner.state.lock().await;
+        if !state.loaded {
+            self.load(&mut state).await?;
+            state.loaded = true;
+        }
+        Ok(state)
+    }
+
+    async fn load(&self, state: &mut State) -> Result<(), Error> {
+        let Some(id) = &self.inner.cookie_id else { return Ok(()) };
+        let config = &self.inner.config;
+        let Some(mut record) = config.store.load_session(&id.key()).await? else { return Ok(()) };
+        let now = Timestamp::now();
+        // Extending the idle expiry on every request would turn every read into a write;
+        // once per interval keeps the session alive at a fraction of the cost.
+        let seen_secs_ago = now.as_unix().saturating_sub(record.last_seen_at.as_unix());
+        let dirty = u64::try_from(seen_secs_ago).is_ok_and(|secs| secs >= config.touch_interval.as_secs());
+        if dirty {
+            record.touch(now, config.idle_timeout);
+        }
+        state.current = Some(Current { id: id.clone(), record, stored: true, dirty });
+        Ok(())
+    }
+
+    fn fresh_record(&self) -> SessionRecord {
+        let config = &self.inner.config;
+        SessionRecord::new(Timestamp::now(), config.idle_timeout, config.absolute_timeout)
+    }
+
+    fn current_mut<'a>(&self, state: &'a mut State) -> Result<&'a mut Current, Error> {
+        if state.current.is_none() {
+            // A fresh id, never the one from the cookie: an id the store does not know is
+            // never adopted, so nobody can choose another visitor's id in advance.
+            let id = SessionId::generate()?;
+            state.current = Some(Current { id, record: self.fresh_record(), stored: false, dirty: false });
+        }
+        state.current.as_mut().ok_or(Error::MissingSessionLayer)
+    }
+
+    /// The value stored under `key`, as the type it was stored as.
+    pub async fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, Error> {
+        let state = self.state().await?;
+        state.data(key).map(|json| decode(key, json)).transpose()
+    }
+
+    /// Stores `value` under `key`, creating the session if there is none.
+    pub async fn insert<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<(), Error> {
+        let json = serde_json::to_string(value).map_err(|source| Error::Value { key: key.to_owned(), source })?;
+        let mut state = self.state().await?;
+        let current = self.current_mut(&mut state)?;
+        if current.record.data.get(key) != Some(&json) {
+            current.record.data.insert(key.to_owned(), json);
+            current.dirty = true;
+        }
+        Ok(())
+    }
+
+    /// Removes the value under `key` and returns it.
+    pub async fn remove<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, Error> {
+        let mut state = self.state().await?;
+        let Some(current) = state.current.as_mut() else { return Ok(None) };
+        let Some(json) = current.record.data.remove(key) else { return Ok(None) };
+        current.dirty = true;
+        decode(key, &json).map(Some)
+    }
+
+    /// The logged-in customer as the session carries it, without reading the customer store.
+    pub async fn principal(&self) -> Result<Option<Principal>, Error> {
+        Ok(self.state().await?.principal().cloned())
+    }
+
+    /// The whole logged-in customer from the customer store, read at most once per request.
+    /// A customer who was deleted or disabled meanwhile counts as logged out, and the session
+    /// ends.
+    pub async fn customer(&self) -> Result<Option<Customer>, Error> {
+        let mut state = self.state().await?;
+        if let Some(cached) = &state.customer {
+            return Ok(cached.clone());
+        }
+        let Some(customer_id) = state.principal().map(|principal| principal.customer_id) else {
+            state.customer = Some(None);
+            return Ok(None);
+        };
+        let customers = self.inner.config.customers.as_ref().ok_or(Error::NoCustomerStore)?;
+        let found =
+            customers.find_customer(customer_id).await?.filter(|customer| customer.status == CustomerStatus::Active);
+        if found.is_none() {
+            state.end_current();
+        }
+        state.customer = Some(found.clone());
+        Ok(found)
+    }
+
+    /// Logs `customer` in. The session gets a new id (the old one is deleted from the store,
+    /// so an id planted before login is worthless after it), a new lifetime and a new CSRF
+    /// token; the target URL and other data carry over.
+    pub async fn login(&self, customer: &Customer) -> Result<(), Error> {
+        let mut state = self.state().await?;
+        let carried = state.current.as_mut().map(|current| std::mem::take(&mut current.record.data));
+        state.end_current();
+        let mut record = self.fresh_record();
+        record.data = carried.unwrap_or_default();
+        record.data.remove(CSRF_KEY);
+        record.principal = Some(Principal::of(customer));
+        state.current = Some(Current { id: SessionId::generate()?, record, stored: false, dirty: true });
+        state.customer = Some(Some(customer.clone()));
+        Ok(())
+    }
+
+    /// Logs out: the session is deleted from the store and the browser told to drop the
+    /// cookie. Anything stored afterwards (a flash message, say) goes into a new session.
+    pub async fn logout(&self) -> Result<(), Error> {
+        let mut state = self.state().await?;
+        state.end_current();
+        state.customer = Some(None);
+        Ok(())
+    }
+
+    /// Records where to send the customer after login. A target that is not a local path
+    /// becomes `/`.
+    pub async fn set_target_url(&self, target: &str) -> Result<(), Error> {
+        self.insert(TARGET_KEY, local_target(target)).await
+    }
+
+    /// Takes the recorded target URL out of the session.
+    pub async fn take_target_url(&self) -> Result<Option<String>, Error> {
+        let target: Option<String> = self.remove(TARGET_KEY).await?;
+        Ok(target.map(|target| local_target(&target).to_owned()))
+    }
+
+    /// Adds a message to show on the next page.
+    pub async fn flash(&self, message: impl Into<String>) -> Result<(), Error> {
+        let mut messages: Vec<String> = self.get(FLASH_KEY).await?.unwrap_or_default();
+        messages.push(message.into());
+        self.insert(FLASH_KEY, &messages).await
+    }
+
+    /// Takes the flash messages: each is shown once.
+    pub async fn take_flashes(&self) -> Result<Vec<String>, Error> {
+        Ok(self.remove(FLASH_KEY).await?.unwrap_or_default())
+    }
+
+    /// The session's CSRF token for a form's hidden `csrf_token` field (or the
+    /// `x-csrf-token` header), created on first use.
+    pub async fn csrf_token(&self) -> Result<String, Error> {
+        if let Some(token) = self.get::<String>(CSRF_KEY).await? {
+            return Ok(token);
+        }
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).map_err(|err| {
+            customer_auth_core::Error::Config(format!("the operating system's random generator failed: {err}"))
+        })?;
+        let token = URL_SAFE_NO_PAD.encode(bytes);
+        self.insert(CSRF_KEY, &token).await?;
+        Ok(token)
+    }
+
+    /// True when `presented` is this session's CSRF token (compared in constant time).
+    pub async fn verify_csrf_token(&self, presented: &str) -> Result<bool, Error> {
+        let Some(token) = self.get::<String>(CSRF_KEY).await? else { return Ok(false) };
+        Ok(bool::from(token.as_bytes().ct_eq(presented.as_bytes())))
+    }
+
+    /// True when the response needs store writes or a cookie change. Never waits: a session
+    /// still borrowed elsewhere counts as needing them.
+    pub(crate) fn needs_finish(&self) -> bool {
+        match self.inner.state.try_lock() {
+            Ok(state) => self.pending(&state),
+            Err(_) => true,
+        }
+    }
+
+    fn pending(&self, state: &State) -> bool {
+        if !state.loaded {
+            return false;
+        }
+        let stored = state.current.as_ref().is_some_and(|current| current.stored);
+        state.current.as_ref().is_some_and(|current| current.dirty)
+            || !state.ended.is_empty()
+            || (self.inner.cookie_id.is_some() && !stored)
+    }
+
+    /// Writes what changed and returns the `Set-Cookie` header to send, if any.
+    pub(crate) async fn finish(&self) -> Result<Option<HeaderValue>, Error> {
+        let mut state = self.inner.state.lock().await;
+        if !self.pending(&state) {
+            return Ok(None);
+        }
+        let config = &self.inner.config;
+        let mut set_cookie = None;
+        if let Some(current) = state.current.as_mut().filter(|current| current.dirty) {
+            let key = current.id.key();
+            if current.stored {
+                match config.store.save_session(&key, &current.record).await {
+                    Ok(()) => {}
+                    // Logged out elsewhere meanwhile: never bring the session back.
+                    Err(customer_auth_core::Error::NotFound) => current.stored = false,
+                    Err(err) => return Err(err.into()),
+                }
+            } else if current.record.principal.is_some() || !current.record.data.is_empty() {
+                config.store.create_session(&key, &current.record).await?;
+                current.stored = true;
+                set_cookie = cookie::set_cookie(config, &current.id);
+            }
+            current.dirty = false;
+        }
+        // Deleted after the new session is safely stored: a failure in between leaves the
+        // customer logged in or logged out, never neither.
+        while let Some(key) = state.ended.pop() {
+            config.store.delete_session(&key).await?;
+        }
+        let live = state.current.as_ref().is_some_and(|current| current.stored);
+        if set_cookie.is_none() && self.inner.cookie_id.is_some() && !live {
+            // The cookie names no live session (logged out, expired or unknown): drop it.
+            set_cookie = cookie::removal_cookie(config);
+        }
+        Ok(set_cookie)
+    }
+}
+
+fn decode<T: DeserializeOwned>(key: &str, json: &str) -> Result<T, Error> {
+    serde_json::from_str(json).map_err(|source| Error::Value { key: key.to_owned(), source })
+}

@@ -1,0 +1,36 @@
+//! The layers over real HTTP: an axum server on an ephemeral port, a real HTTP client, and
+//! every test run against both `MemoryStore` and `SqliteStore`.
+
+// Tests state their expectations with unwrap and panic, helpers included.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+/// Runs each listed `async fn(Stores)` once per store.
+macro_rules! on_every_store {
+    ($($name:ident),* $(,)?) => {
+        mod memory {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(crate::common::memory_stores().await).await
+                }
+            )*
+        }
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(crate::common::sqlite_stores().await).await
+                }
+            )*
+        }
+    };
+}
+
+mod cookies;
+mod csrf;
+mod fixation;
+mod guards;
+mod lazy;
+mod redirects;

@@ -1,0 +1,43 @@
+//! Customer accounts, authentication and authorization for Tower web apps: registration with
+//! sound password rules, bcrypt hashing off the async runtime, login that does not reveal which
+//! usernames exist, and sessions whose ids no store ever sees.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), customer_auth::Error> {
+//! use std::sync::Arc;
+//! use customer_auth::{Auth, Password, PasswordHasher, Registration, SqliteStore};
+//!
+//! // A file path works the same way: `SqliteStore::connect("sqlite://shop.db")`.
+//! let store = Arc::new(SqliteStore::connect("sqlite::memory:").await?);
+//! let auth = Auth::new(store).with_hasher(PasswordHasher::new(4)?);
+//!
+//! auth.register(Registration {
+//!     first_name: "Ada".into(),
+//!     last_name: "Lovelace".into(),
+//!     email: "ada@example.com".into(),
+//!     username: "ada".into(),
+//!     password: Password::new("analytical engine"),
+//!     confirm_password: Password::new("analytical engine"),
+//! })
+//! .await?;
+//! let ada = auth.authenticate("ada", &Password::new("analytical engine")).await?;
+//! assert_eq!(ada.email, "ada@example.com");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! | feature | default | what it adds |
+//! | --- | --- | --- |
+//! | `sqlite` | yes | [`SqliteStore`], customers and sessions in an SQLite file |
+//! | `conformance` | no | [`conformance`], the suite a store of your own should pass |
+
+pub use customer_auth_core::*;
+
+/// The SQLite store (feature `sqlite`, on by default).
+#[cfg(feature = "sqlite")]
+pub mod sqlite {
+    pub use customer_auth_sqlite::*;
+}
+#[cfg(feature = "sqlite")]
+pub use customer_auth_sqlite::{SqliteStore, SqliteStoreOptions};

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Makes sure the servers the tests talk to are up: PostgreSQL on 127.0.0.1:5432 (user postgres,
+# trust auth, database `test`) and Redis on 127.0.0.1:6379. Installs them with apt where they
+# are missing, starts them where they are down, and fails loudly when that does not work.
+set -euo pipefail
+
+log() { printf 'services: %s\n' "$*" >&2; }
+
+apt_install() {
+  if ! command -v apt-get >/dev/null; then
+    log "cannot install $* without apt-get; install it by hand and run the tests again"
+    return 1
+  fi
+  if [ -z "${APT_UPDATED:-}" ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+    APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+wait_for_port() {
+  local port=$1 name=$2
+  for _ in $(seq 1 60); do
+    port_open "$port" && return 0
+    sleep 0.5
+  done
+  log "$name did not come up on 127.0.0.1:$port within 30 s"
+  return 1
+}
+
+ensure_postgres() {
+  if port_open 5432; then return 0; fi
+  if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
+    log "PostgreSQL is not installed; installing it with apt"
+    apt_install postgresql
+  fi
+  local version
+  version=$(ls /etc/postgresql | sort -V | tail -n 1)
+  local hba="/etc/postgresql/$version/main/pg_hba.conf"
+  # The tests connect as postgres over TCP without a password, as on the project's machines.
+  if ! grep -qE '^host\s+all\s+all\s+127\.0\.0\.1/32\s+trust' "$hba"; then
+    sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "$hba"
+  fi
+  log "starting PostgreSQL $version"
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start
+  wait_for_port 5432 PostgreSQL
+  if command -v psql >/dev/null && ! psql -h 127.0.0.1 -U postgres -tAc "select 1 from pg_database where datname = 'test'" | grep -q 1; then
+    psql -h 127.0.0.1 -U postgres -c 'create database test' >/dev/null
+  fi
+}
+
+ensure_redis() {
+  if port_open 6379; then return 0; fi
+  if ! command -v redis-server >/dev/null; then
+    log "Redis is not installed; installing it with apt"
+    apt_install redis-server
+  fi
+  mkdir -p /var/lib/redis /var/log/redis
+  log "starting Redis"
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/ci.log
+  wait_for_port 6379 Redis
+}
+
+ensure_postgres
+ensure_redis
