@@ -76,7 +76,7 @@ async fn login_page(session: Session, Query(next): Query<Next>) -> Result<String
     if let Some(next) = next.next {
         session.set_target_url(&next).await?;
     }
-    Ok(session.csrf_token().await?)
+    session.csrf_token().await
 }
 
 async fn logout(session: Session) -> Result<Redirect, customer_auth_tower::Error> {
