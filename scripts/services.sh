@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Makes sure the servers the tests talk to are up: PostgreSQL on 127.0.0.1:5432 (user postgres,
-# trust auth, database `test`) and Redis on 127.0.0.1:6379. Installs them with apt where they
-# are missing, starts them where they are down, and fails loudly when that does not work.
+# Makes sure what the tests need is there: PostgreSQL on 127.0.0.1:5432 (user postgres, trust
+# auth, database `test`), Redis on 127.0.0.1:6379, and Chromium with its WebDriver for the
+# browser test. Installs them with apt where they are missing, starts the servers where they are
+# down, and fails loudly when that does not work.
 set -euo pipefail
 
 log() { printf 'services: %s\n' "$*" >&2; }
@@ -64,5 +65,12 @@ ensure_redis() {
   wait_for_port 6379 Redis
 }
 
+ensure_chromium() {
+  if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then return 0; fi
+  log "Chromium or its driver is missing; installing chromium and chromium-driver with apt"
+  apt_install chromium chromium-driver
+}
+
 ensure_postgres
 ensure_redis
+ensure_chromium

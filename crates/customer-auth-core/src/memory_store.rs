@@ -100,6 +100,14 @@ impl CustomerStore for MemoryStore {
         Ok(state.lookup(&state.by_email, &email_key(email)))
     }
 
+    async fn list_customers(&self, after: Option<CustomerId>, limit: u32) -> Result<Vec<Customer>> {
+        let state = self.state();
+        let mut page: Vec<&Customer> =
+            state.customers.values().filter(|customer| after.is_none_or(|after| customer.id > after)).collect();
+        page.sort_unstable_by_key(|customer| customer.id);
+        Ok(page.into_iter().take(limit as usize).cloned().collect())
+    }
+
     async fn update_customer(&self, customer: &Customer) -> Result<()> {
         let mut guard = self.state();
         let state = &mut *guard;

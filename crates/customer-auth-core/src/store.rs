@@ -34,6 +34,10 @@ pub trait CustomerStore: std::fmt::Debug + Send + Sync + 'static {
     /// The customer with this email address, compared case-insensitively.
     async fn find_customer_by_email(&self, email: &str) -> Result<Option<Customer>>;
 
+    /// Up to `limit` customers in id order (which is registration order), starting after
+    /// `after`: pass the last id of one page to get the next.
+    async fn list_customers(&self, after: Option<CustomerId>, limit: u32) -> Result<Vec<Customer>>;
+
     /// Replaces a customer's names, email, username, roles and status, and sets `updated_at`.
     /// [`Error::NotFound`](crate::Error::NotFound) when the customer is gone; duplicate errors
     /// as for `create_customer` when the new username or email is taken.

@@ -132,6 +132,19 @@ impl CustomerStore for SqliteStore {
         self.find_one(select_customer!("WHERE email_key = ?1"), email_key(email)).await
     }
 
+    async fn list_customers(&self, after: Option<CustomerId>, limit: u32) -> Result<Vec<Customer>> {
+        // Keyset paging on the primary key: every page costs the same however deep it is.
+        // UUID v7 bytes sort by creation time, so a zero id starts at the beginning.
+        let after = after.map_or([0u8; 16], |id| *id.as_bytes());
+        let rows: Vec<CustomerRow> = sqlx::query_as(select_customer!("WHERE id > ?1 ORDER BY id LIMIT ?2"))
+            .bind(after.as_slice())
+            .bind(i64::from(limit))
+            .fetch_all(self.readers())
+            .await
+            .map_err(store_error)?;
+        rows.into_iter().map(Customer::try_from).collect()
+    }
+
     async fn update_customer(&self, customer: &Customer) -> Result<()> {
         // The hash and the login counters have their own methods; an update built from a copy
         // read earlier must not roll them back.

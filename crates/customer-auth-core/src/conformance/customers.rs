@@ -24,6 +24,7 @@ pub(super) async fn run(store: &Arc<dyn CustomerStore>) -> Check {
     set_password_hash(store).await?;
     failed_logins_count_and_lock(store).await?;
     concurrent_failed_logins_all_count(store).await?;
+    list_pages_through_every_customer(store).await?;
     delete_frees_username_and_email(store).await
 }
 
@@ -292,5 +293,29 @@ async fn delete_frees_username_and_email(store: &Arc<dyn CustomerStore>) -> Chec
     reuse.username = created.username.clone();
     reuse.email = created.email.clone();
     store.create_customer(&reuse).await.step(CHECK, "create_customer with a deleted customer's username and email")?;
+    Ok(())
+}
+
+async fn list_pages_through_every_customer(store: &Arc<dyn CustomerStore>) -> Check {
+    const CHECK: &str = "list pages through every customer in id order";
+    let mut created = Vec::new();
+    for _ in 0..5 {
+        let customer = customer("list");
+        store.create_customer(&customer).await.step(CHECK, "create_customer")?;
+        created.push(customer.id);
+    }
+    // Other checks (and other users of the store) add customers too: page through all of them.
+    let (mut seen, mut after) = (Vec::new(), None);
+    loop {
+        let page = store.list_customers(after, 2).await.step(CHECK, "list_customers")?;
+        ensure!(CHECK, page.len() <= 2, "asked for 2, got {}", page.len());
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        seen.extend(page.iter().map(|customer| customer.id));
+    }
+    ensure!(CHECK, seen.windows(2).all(|pair| pair[0] < pair[1]), "pages are not in ascending id order");
+    ensure!(CHECK, created.iter().all(|id| seen.contains(id)), "paging missed a customer");
+    let none = store.list_customers(None, 0).await.step(CHECK, "list_customers with limit 0")?;
+    ensure!(CHECK, none.is_empty(), "limit 0 returned {} customers", none.len());
     Ok(())
 }

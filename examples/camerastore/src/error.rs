@@ -1,0 +1,81 @@
+//! The shop's errors: what stops it from starting, and what a request can fail with.
+
+use axum::response::{Html, IntoResponse, Response};
+use http::StatusCode;
+
+/// Why the shop could not start or run a command.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The customer or session store.
+    #[error(transparent)]
+    Store(#[from] customer_auth::Error),
+    /// Opening the SQLite store.
+    #[error(transparent)]
+    Sqlite(#[from] customer_auth::sqlite::Error),
+    /// The orders table.
+    #[error("could not open the orders table at {url}: {source}; check the database URL and that the file is writable")]
+    Orders {
+        /// The database URL.
+        url: String,
+        /// What SQLite said.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// Only SQLite is supported so far.
+    #[error("unsupported database URL {0:?}; use sqlite://path/to/file.db")]
+    UnsupportedDatabase(String),
+    /// The cookie key is not usable.
+    #[error("the cookie key must be base64 of at least 64 random bytes (try: head -c 64 /dev/urandom | base64 -w0): {0}")]
+    CookieKey(String),
+    /// The address is taken or not ours.
+    #[error("cannot listen on {address}: {source}; pick another address with --bind")]
+    Bind {
+        /// The address.
+        address: std::net::SocketAddr,
+        /// What the OS said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Serving stopped with an error.
+    #[error("the server stopped: {0}")]
+    Serve(#[source] std::io::Error),
+    /// `create-admin` for a username nobody has.
+    #[error("no customer is called {0:?}; register them first, then run create-admin again")]
+    NoSuchCustomer(String),
+}
+
+/// A request that failed on the server's side. The response says little; the log says why.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum AppError {
+    #[error(transparent)]
+    Auth(#[from] customer_auth::Error),
+    #[error(transparent)]
+    Session(#[from] customer_auth_tower::Error),
+    #[error("the orders table failed: {0}")]
+    Orders(#[from] sqlx::Error),
+    #[error("a page could not be rendered: {0}")]
+    Template(#[from] minijinja::Error),
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let unavailable = match &self {
+            Self::Auth(err) => err.is_unavailable(),
+            Self::Session(err) => err.status() == StatusCode::SERVICE_UNAVAILABLE,
+            Self::Orders(sqlx::Error::PoolTimedOut | sqlx::Error::Io(_)) => true,
+            _ => false,
+        };
+        tracing::error!(error = %self, "request failed");
+        let (status, message) = if unavailable {
+            (StatusCode::SERVICE_UNAVAILABLE, "The shop is briefly unavailable. Please try again in a moment.")
+        } else {
+            (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side.")
+        };
+        let page = format!(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Camera Store</title>\
+             <link rel=\"stylesheet\" href=\"/static/style.css\"></head><body><main class=\"card\">\
+             <h1>Sorry</h1><p>{message}</p><p><a href=\"/\">Back to the shop</a></p></main></body></html>"
+        );
+        (status, Html(page)).into_response()
+    }
+}

@@ -1,0 +1,120 @@
+//! The camerastore example as a library: [`app`] builds the router, [`build`] opens the stores
+//! from a [`Config`], [`run`] serves it. `main.rs` only parses flags; tests drive the same code.
+
+pub mod config;
+mod error;
+pub mod orders;
+mod request_log;
+mod routes;
+pub mod templates;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::from_fn;
+use base64::Engine as _;
+use customer_auth::{Auth, PasswordHasher, SqliteStore, SqliteStoreOptions};
+use customer_auth_tower::{CsrfLayer, Key, SessionLayer};
+
+pub use config::{Command, Config};
+pub use error::StartError;
+use orders::Orders;
+use templates::Templates;
+
+/// The largest request body read: forms are small, and a huge one is an attack.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// Registration and login.
+    pub auth: Auth,
+    /// The shop's orders.
+    pub orders: Orders,
+    /// The pages.
+    pub templates: Arc<Templates>,
+}
+
+/// The shop's router: every route behind the session and CSRF layers, with request logging,
+/// security headers and a body limit.
+pub fn app(state: AppState, sessions: SessionLayer) -> Router {
+    routes::routes()
+        .layer(CsrfLayer::new().with_max_form_bytes(MAX_BODY_BYTES))
+        .layer(sessions)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(from_fn(request_log::security_headers))
+        .layer(from_fn(request_log::log_request))
+        .with_state(state)
+}
+
+/// Opens the stores `config` names and builds the shop.
+pub async fn build(config: &Config) -> Result<Router, StartError> {
+    let (store, orders) = open(config).await?;
+    let hasher = PasswordHasher::new(config.bcrypt_cost)?;
+    let auth = Auth::new(store.clone()).with_hasher(hasher);
+    let templates = Arc::new(Templates::new().map_err(|err| StartError::Store(customer_auth::Error::Config(err.to_string())))?);
+    let secure = config.secure_cookies();
+    if !secure {
+        tracing::warn!(
+            "session cookies are sent without Secure, for plain http on {}; use --secure-cookies behind TLS",
+            config.bind
+        );
+    }
+    let mut sessions = SessionLayer::new(store.clone()).with_customer_store(store).with_secure(secure);
+    match &config.cookie_key {
+        Some(encoded) => sessions = sessions.with_signing_key(cookie_key(encoded)?),
+        None => tracing::info!("session cookies are not signed; set CAMERASTORE_COOKIE_KEY to sign them"),
+    }
+    Ok(app(AppState { auth, orders, templates }, sessions))
+}
+
+async fn open(config: &Config) -> Result<(Arc<SqliteStore>, Orders), StartError> {
+    let url = config.database_url.as_str();
+    if !(url.starts_with("sqlite:") || url.ends_with(".db")) {
+        return Err(StartError::UnsupportedDatabase(url.to_owned()));
+    }
+    let store = Arc::new(SqliteStoreOptions::new(url).connect().await?);
+    let orders_url = if url.starts_with("sqlite:") { url.to_owned() } else { format!("sqlite://{url}") };
+    let orders = Orders::open(&orders_url).await.map_err(|source| StartError::Orders { url: orders_url, source })?;
+    Ok((store, orders))
+}
+
+fn cookie_key(encoded: &str) -> Result<Key, StartError> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .map_err(|err| StartError::CookieKey(err.to_string()))?;
+    Key::try_from(bytes.as_slice()).map_err(|err| StartError::CookieKey(err.to_string()))
+}
+
+/// Serves the shop until Ctrl-C.
+pub async fn run(config: Config) -> Result<(), StartError> {
+    let router = build(&config).await?;
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .map_err(|source| StartError::Bind { address: config.bind, source })?;
+    let address = listener.local_addr().map_err(StartError::Serve)?;
+    tracing::info!("camerastore is open at http://{address}");
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(StartError::Serve)
+}
+
+/// Gives `username` the admin role. Their sessions end, so the role takes effect at their next
+/// login instead of waiting behind a stale session.
+pub async fn create_admin(config: &Config, username: &str) -> Result<(), StartError> {
+    let (store, _) = open(config).await?;
+    let customers: &dyn customer_auth::CustomerStore = store.as_ref();
+    let mut customer = customers
+        .find_customer_by_username(username)
+        .await?
+        .ok_or_else(|| StartError::NoSuchCustomer(username.to_owned()))?;
+    customer.roles.insert("admin".to_owned());
+    customers.update_customer(&customer).await?;
+    customer_auth::SessionStore::delete_customer_sessions(store.as_ref(), customer.id).await?;
+    tracing::info!(customer_id = %customer.id, "{} is now an admin", customer.username);
+    Ok(())
+}

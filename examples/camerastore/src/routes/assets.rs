@@ -1,0 +1,9 @@
+use axum::response::IntoResponse;
+use http::header;
+
+pub(super) async fn stylesheet() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../static/style.css"),
+    )
+}

@@ -1,0 +1,62 @@
+//! The shop's routes, one file per page.
+
+mod account;
+mod admin;
+mod assets;
+mod home;
+mod login;
+mod register;
+
+use axum::Router;
+use axum::routing::get;
+use customer_auth_tower::{RequireLogin, RequireRole, Session};
+use serde::Serialize;
+
+use crate::AppState;
+use crate::error::AppError;
+
+/// Every route, without the session and CSRF layers (see [`crate::app`]).
+pub(crate) fn routes() -> Router<AppState> {
+    let account = Router::new().route("/account/orders", get(account::orders)).route_layer(RequireLogin::new());
+    let admin = Router::new().route("/admin", get(admin::customers)).route_layer(RequireRole::new("admin"));
+    Router::new()
+        .route("/", get(home::home))
+        .route("/register", get(register::form))
+        .route("/account/create", axum::routing::post(register::create))
+        .route("/login", get(login::form))
+        .route("/signin", axum::routing::post(login::signin))
+        .route("/logout", get(login::logout).post(login::logout))
+        .route("/static/style.css", get(assets::stylesheet))
+        .merge(account)
+        .merge(admin)
+}
+
+/// What the layout needs on every page.
+#[derive(Serialize)]
+struct Layout {
+    /// The logged-in customer's username, for the header.
+    me: Option<String>,
+    /// For the logout button and the page's form.
+    csrf_token: Option<String>,
+    /// Messages carried over from the previous page.
+    flashes: Vec<String>,
+}
+
+impl Layout {
+    /// The layout for a page with a form: a CSRF token even for anonymous visitors.
+    async fn with_form(session: &Session) -> Result<Self, AppError> {
+        let me = session.principal().await?.map(|principal| principal.username);
+        Ok(Self { me, csrf_token: Some(session.csrf_token().await?), flashes: session.take_flashes().await? })
+    }
+
+    /// The layout for a page without a form: a token only for the logged-in customer's logout
+    /// button, so an anonymous visit creates no session.
+    async fn without_form(session: &Session) -> Result<Self, AppError> {
+        let me = session.principal().await?.map(|principal| principal.username);
+        let csrf_token = match me {
+            Some(_) => Some(session.csrf_token().await?),
+            None => None,
+        };
+        Ok(Self { me, csrf_token, flashes: session.take_flashes().await? })
+    }
+}

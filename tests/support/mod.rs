@@ -1,0 +1,66 @@
+//! Starts the camerastore example on an ephemeral port with its own SQLite file, for the
+//! end-to-end tests.
+
+#![allow(dead_code, unreachable_pub)]
+
+use camerastore::Config;
+use clap::Parser;
+
+/// A running shop. Its database lives as long as this value.
+pub struct Shop {
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    /// The configuration it runs with (for `camerastore::create_admin`).
+    pub config: Config,
+    _dir: tempfile::TempDir,
+}
+
+impl Shop {
+    /// Starts a fresh shop: bcrypt cost 4 (fast tests), plain-http cookies.
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let url = format!("sqlite://{}", dir.path().join("camerastore.db").display());
+        let config = Config::parse_from([
+            "camerastore",
+            "--database-url",
+            &url,
+            "--bind",
+            "127.0.0.1:0",
+            "--bcrypt-cost",
+            "4",
+            "--insecure-cookies",
+        ]);
+        let router = camerastore::build(&config).await.expect("the shop starts");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+        let address = listener.local_addr().expect("the port");
+        tokio::spawn(async move { axum::serve(listener, router).await.expect("the shop serves") });
+        Self { base: format!("http://{address}"), config, _dir: dir }
+    }
+
+    /// The URL of `path` on this shop.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Gives `username` the admin role, as `cargo run -p camerastore -- create-admin` does.
+    pub async fn make_admin(&self, username: &str) {
+        camerastore::create_admin(&self.config, username).await.expect("create-admin works");
+    }
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("an HTTP client")
+}
+
+/// The value of the hidden `csrf_token` field in a page.
+pub fn csrf_token(html: &str) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker).map(|at| at + marker.len()).expect("the page has a CSRF token field");
+    let end = html[start..].find('"').expect("the token field is closed") + start;
+    html[start..end].to_owned()
+}
