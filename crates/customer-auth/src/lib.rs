@@ -1,6 +1,8 @@
 //! Customer accounts, authentication and authorization for Tower web apps: registration with
 //! sound password rules, bcrypt hashing off the async runtime, login that does not reveal which
-//! usernames exist, and sessions whose ids no store ever sees.
+//! usernames exist, and sessions whose ids no store ever sees. Wrap a router in
+//! [`SessionLayer`], guard pages with [`RequireLogin`] and [`RequireRole`], and protect forms with
+//! [`CsrfLayer`] (see [`web`] for the details).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -30,9 +32,18 @@
 //! | feature | default | what it adds |
 //! | --- | --- | --- |
 //! | `sqlite` | yes | [`SqliteStore`], customers and sessions in an SQLite file |
+//! | `axum` | yes | extractors for axum handlers: [`Session`], [`CurrentPrincipal`], [`CurrentCustomer`] |
 //! | `conformance` | no | [`conformance`], the suite a store of your own should pass |
 
 pub use customer_auth_core::*;
+#[cfg(feature = "axum")]
+pub use customer_auth_tower::{AuthRejection, CurrentCustomer, CurrentPrincipal};
+pub use customer_auth_tower::{CsrfLayer, RequireLogin, RequireRole, Session, SessionLayer};
+
+/// The Tower layers in full: sessions, guards, CSRF, redirect checks and their errors.
+pub mod web {
+    pub use customer_auth_tower::*;
+}
 
 /// The SQLite store (feature `sqlite`, on by default).
 #[cfg(feature = "sqlite")]

@@ -25,7 +25,9 @@ pub enum StartError {
     #[error("unsupported database URL {0:?}; use sqlite://path/to/file.db")]
     UnsupportedDatabase(String),
     /// The cookie key is not usable.
-    #[error("the cookie key must be base64 of at least 64 random bytes (try: head -c 64 /dev/urandom | base64 -w0): {0}")]
+    #[error(
+        "the cookie key must be base64 of at least 64 random bytes (try: head -c 64 /dev/urandom | base64 -w0): {0}"
+    )]
     CookieKey(String),
     /// The address is taken or not ours.
     #[error("cannot listen on {address}: {source}; pick another address with --bind")]

@@ -3,6 +3,7 @@
 
 pub mod config;
 mod error;
+mod form;
 pub mod orders;
 mod request_log;
 mod routes;
@@ -53,7 +54,8 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
     let (store, orders) = open(config).await?;
     let hasher = PasswordHasher::new(config.bcrypt_cost)?;
     let auth = Auth::new(store.clone()).with_hasher(hasher);
-    let templates = Arc::new(Templates::new().map_err(|err| StartError::Store(customer_auth::Error::Config(err.to_string())))?);
+    let templates =
+        Arc::new(Templates::new().map_err(|err| StartError::Store(customer_auth::Error::Config(err.to_string())))?);
     let secure = config.secure_cookies();
     if !secure {
         tracing::warn!(

@@ -1,5 +1,4 @@
-use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use customer_auth::{Error, Password};
 use customer_auth_tower::Session;
@@ -10,6 +9,7 @@ use serde::Deserialize;
 use super::Layout;
 use crate::AppState;
 use crate::error::AppError;
+use crate::form::{Form, FormRejection};
 
 /// The one answer to every failed login: it must not tell which part was wrong.
 const INVALID: &str = "Invalid credentials, try again!";
@@ -43,8 +43,9 @@ pub(super) async fn signin(
     session: Session,
     form: Result<Form<Credentials>, FormRejection>,
 ) -> Result<Response, AppError> {
-    let Ok(Form(credentials)) = form else {
-        return page(&state, &session, StatusCode::BAD_REQUEST, "", Some(INVALID)).await;
+    let credentials = match form {
+        Ok(Form(credentials)) => credentials,
+        Err(FormRejection(status)) => return page(&state, &session, status, "", Some(INVALID)).await,
     };
     match state.auth.authenticate(&credentials.username, &credentials.password).await {
         Ok(customer) => {

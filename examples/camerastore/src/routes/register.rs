@@ -1,5 +1,4 @@
-use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use customer_auth::{Error, FieldErrors, Registration};
 use customer_auth_tower::Session;
@@ -10,6 +9,7 @@ use serde::Serialize;
 use super::Layout;
 use crate::AppState;
 use crate::error::AppError;
+use crate::form::{Form, FormRejection};
 
 /// What the form shows again after an error: everything but the passwords.
 #[derive(Default, Serialize)]
@@ -56,10 +56,9 @@ pub(super) async fn create(
 ) -> Result<Response, AppError> {
     let registration = match form {
         Ok(Form(registration)) => registration,
-        Err(rejection) => {
+        Err(FormRejection(status)) => {
             let mut errors = FieldErrors::new();
             errors.add("form", "The form could not be read. Please fill it in again.");
-            let status = if rejection.status().is_client_error() { rejection.status() } else { StatusCode::BAD_REQUEST };
             return page(&state, &session, status, Values::default(), errors).await;
         }
     };
