@@ -1,12 +1,12 @@
-//! The example's own orders table, beside customer-auth's tables in the same SQLite file.
+//! The example's own orders table, in the same SQL database as the customers (SQLite or
+//! Postgres, chosen by URL at run time).
 
-use std::str::FromStr;
 use std::time::Duration;
 
 use customer_auth::{CustomerId, Timestamp};
 use serde::Serialize;
-use sqlx::SqlitePool;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::AnyPool;
+use sqlx::any::AnyPoolOptions;
 
 /// An order as the orders page shows it.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -31,25 +31,29 @@ const DEMO_ORDERS: &[(&str, i64, u64)] = &[
 /// Where orders are kept.
 #[derive(Debug, Clone)]
 pub struct Orders {
-    pool: SqlitePool,
+    pool: AnyPool,
 }
 
 impl Orders {
-    /// Opens (and creates when missing) the orders table in the SQLite database at `url`.
+    /// Opens (and creates when missing) the orders table in the database at `url`:
+    /// `sqlite://…` or `postgres://…`.
     pub async fn open(url: &str) -> Result<Self, sqlx::Error> {
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .busy_timeout(Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new().max_connections(2).connect_with(options).await?;
-        sqlx::query(
-            "CREATE TABLE IF NOT EXISTS orders (\
-                 id INTEGER PRIMARY KEY AUTOINCREMENT, \
-                 customer_id BLOB NOT NULL, \
-                 item TEXT NOT NULL, \
-                 price_cents INTEGER NOT NULL, \
-                 placed_at INTEGER NOT NULL)",
-        )
+        sqlx::any::install_default_drivers();
+        // Only the id column's type differs between the two dialects.
+        let id = if url.starts_with("sqlite:") {
+            "INTEGER PRIMARY KEY AUTOINCREMENT"
+        } else {
+            "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect(url)
+            .await?;
+        sqlx::query(&format!(
+            "CREATE TABLE IF NOT EXISTS orders (id {id}, customer_id TEXT NOT NULL, item TEXT NOT NULL, \
+             price_cents BIGINT NOT NULL, placed_at BIGINT NOT NULL)"
+        ))
         .execute(&pool)
         .await?;
         sqlx::query("CREATE INDEX IF NOT EXISTS orders_customer ON orders (customer_id)").execute(&pool).await?;
@@ -61,10 +65,10 @@ impl Orders {
         let now = Timestamp::now();
         let mut transaction = self.pool.begin().await?;
         for (item, price_cents, days_ago) in DEMO_ORDERS {
-            sqlx::query("INSERT INTO orders (customer_id, item, price_cents, placed_at) VALUES (?1, ?2, ?3, ?4)")
-                .bind(customer.as_bytes().as_slice())
-                .bind(item)
-                .bind(price_cents)
+            sqlx::query("INSERT INTO orders (customer_id, item, price_cents, placed_at) VALUES ($1, $2, $3, $4)")
+                .bind(customer.to_string())
+                .bind(*item)
+                .bind(*price_cents)
                 .bind(now.minus(Duration::from_secs(days_ago * 86_400)).as_unix())
                 .execute(&mut *transaction)
                 .await?;
@@ -75,9 +79,9 @@ impl Orders {
     /// A customer's orders, newest first.
     pub async fn for_customer(&self, customer: CustomerId) -> Result<Vec<Order>, sqlx::Error> {
         sqlx::query_as(
-            "SELECT id, item, price_cents, placed_at FROM orders WHERE customer_id = ?1 ORDER BY placed_at DESC",
+            "SELECT id, item, price_cents, placed_at FROM orders WHERE customer_id = $1 ORDER BY placed_at DESC",
         )
-        .bind(customer.as_bytes().as_slice())
+        .bind(customer.to_string())
         .fetch_all(&self.pool)
         .await
     }
