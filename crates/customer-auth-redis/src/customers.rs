@@ -47,9 +47,8 @@ fn parse(mut hash: HashMap<String, String>) -> Result<Option<Customer>> {
     if hash.is_empty() {
         return Ok(None);
     }
-    let mut take = |name: &str| {
-        hash.remove(name).ok_or_else(|| Error::Corrupt(format!("a customer hash has no {name:?} field")))
-    };
+    let mut take =
+        |name: &str| hash.remove(name).ok_or_else(|| Error::Corrupt(format!("a customer hash has no {name:?} field")));
     let number = |name: &str, value: &str| {
         value.parse::<i64>().map_err(|_| Error::Corrupt(format!("a customer's {name} is {value:?}, not a number")))
     };
@@ -164,7 +163,15 @@ impl CustomerStore for RedisStore {
         let set = self.keys().customer_ids();
         let ids: Vec<String> = self
             .run(|mut conn| async move {
-                redis::cmd("ZRANGEBYLEX").arg(set).arg(min).arg("+").arg("LIMIT").arg(0).arg(limit).query_async(&mut conn).await
+                redis::cmd("ZRANGEBYLEX")
+                    .arg(set)
+                    .arg(min)
+                    .arg("+")
+                    .arg("LIMIT")
+                    .arg(0)
+                    .arg(limit)
+                    .query_async(&mut conn)
+                    .await
             })
             .await?;
         if ids.is_empty() {
@@ -235,8 +242,8 @@ impl CustomerStore for RedisStore {
             .collect();
         let hash = self.keys().customer(id);
         let script = &self.scripts().record_failed_login;
-        let counted: Option<(i64, String)> = self
-            .run(|mut conn| async move {
+        let counted: Option<(i64, String)> =
+            self.run(|mut conn| async move {
                 script.key(hash).arg(policy.threshold).arg(locks).invoke_async(&mut conn).await
             })
             .await?;

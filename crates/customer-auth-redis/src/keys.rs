@@ -93,9 +93,6 @@ mod tests {
     #[test]
     fn scan_patterns_escape_globs() {
         assert_eq!(Keys::new("a*b?[c]\\:").map(|keys| keys.scan_pattern()).ok(), Some("a\\*b\\?\\[c\\]\\\\:*".into()));
-        assert_eq!(
-            Keys::new(DEFAULT_PREFIX).map(|keys| keys.scan_pattern()).ok(),
-            Some("customer\\-auth:*".into())
-        );
+        assert_eq!(Keys::new(DEFAULT_PREFIX).map(|keys| keys.scan_pattern()).ok(), Some("customer\\-auth:*".into()));
     }
 }

@@ -13,9 +13,8 @@
 //! use customer_auth_redis::RedisStoreOptions;
 //!
 //! # let url = std::env::var("CUSTOMER_AUTH_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
-//! # let mut random = [0u8; 8];
-//! # getrandom::fill(&mut random)?;
-//! # let prefix = format!("doctest:{}:", random.iter().map(|b| format!("{b:02x}")).collect::<String>());
+//! # // 16 random hex digits (a hashed random id is as good as any), so runs never collide.
+//! # let prefix = format!("doctest:{}:", &SessionId::generate()?.key().to_hex()[..16]);
 //! // url is e.g. "redis://127.0.0.1:6379"; the prefix keeps this app's keys apart.
 //! let store = RedisStoreOptions::new(&url).prefix(&prefix).connect().await?;
 //! let auth = Auth::new(Arc::new(store.clone())).with_hasher(PasswordHasher::new(4)?);
@@ -74,8 +73,8 @@
 //!   within the [timeouts](RedisStoreOptions::response_timeout) with
 //!   [`Error::Unavailable`](customer_auth_core::Error::Unavailable), which the web layer answers
 //!   with 503.
-//! - Needs Redis 6.2 or newer (or a compatible server), standalone or behind Sentinel; the
-//!   scripts touch keys they derive, so Redis Cluster is not supported.
+//! - Needs Redis 6.2 or newer (or a compatible server such as Valkey), a standalone server or
+//!   a primary; the scripts touch keys they derive, so Redis Cluster is not supported.
 
 mod customers;
 mod error;

@@ -90,7 +90,8 @@ impl RedisStoreOptions {
     pub async fn connect(self) -> Result<RedisStore, Error> {
         let keys =
             Keys::new(&self.prefix).map_err(|reason| Error::InvalidPrefix { prefix: self.prefix.clone(), reason })?;
-        for (name, timeout) in [("connection_timeout", self.connection_timeout), ("response_timeout", self.response_timeout)]
+        for (name, timeout) in
+            [("connection_timeout", self.connection_timeout), ("response_timeout", self.response_timeout)]
         {
             if timeout.is_zero() {
                 return Err(Error::Config(format!("{name} must be longer than zero")));

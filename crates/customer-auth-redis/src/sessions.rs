@@ -67,9 +67,8 @@ impl SessionStore for RedisStore {
 
     async fn load_session(&self, key: &SessionKey) -> Result<Option<SessionRecord>> {
         let session = self.keys().session(key);
-        let bytes: Option<Vec<u8>> = self
-            .run(|mut conn| async move { redis::cmd("GET").arg(session).query_async(&mut conn).await })
-            .await?;
+        let bytes: Option<Vec<u8>> =
+            self.run(|mut conn| async move { redis::cmd("GET").arg(session).query_async(&mut conn).await }).await?;
         let Some(bytes) = bytes else { return Ok(None) };
         let record = SessionRecord::decode(&bytes)?;
         // Redis expires the key at the same second; this covers an app clock that runs ahead.
@@ -99,9 +98,8 @@ impl SessionStore for RedisStore {
 
     async fn delete_session(&self, key: &SessionKey) -> Result<()> {
         let session = self.keys().session(key);
-        let old: Option<Vec<u8>> = self
-            .run(|mut conn| async move { redis::cmd("GETDEL").arg(session).query_async(&mut conn).await })
-            .await?;
+        let old: Option<Vec<u8>> =
+            self.run(|mut conn| async move { redis::cmd("GETDEL").arg(session).query_async(&mut conn).await }).await?;
         match old {
             Some(old) => self.forget_previous_owner(key, &old, None, &[]).await,
             None => Ok(()),

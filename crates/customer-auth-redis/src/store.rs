@@ -112,8 +112,9 @@ impl RedisStore {
                 .await?;
             for batch in keys.chunks(SCAN_BATCH) {
                 let batch = batch.to_vec();
-                let unlinked: u64 =
-                    self.run(|mut conn| async move { redis::cmd("UNLINK").arg(batch).query_async(&mut conn).await }).await?;
+                let unlinked: u64 = self
+                    .run(|mut conn| async move { redis::cmd("UNLINK").arg(batch).query_async(&mut conn).await })
+                    .await?;
                 deleted += unlinked;
             }
             if next == 0 {
@@ -167,7 +168,9 @@ impl RedisStore {
                 tracing::warn!(server = %self.inner.server, error = %cause, "Redis timed out; replacing the connection");
                 *connection = Connection { generation: generation.wrapping_add(1), manager };
             }
-            Err(err) => tracing::warn!(server = %self.inner.server, error = %err, "could not replace the Redis connection"),
+            Err(err) => {
+                tracing::warn!(server = %self.inner.server, error = %err, "could not replace the Redis connection")
+            }
         }
     }
 }

@@ -1,5 +1,8 @@
 //! What Redis holds: never a session id (in cookie form or raw) and never a plain password.
 
+// Tests state their expectations with unwrap and panic, helpers included.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::sync::Arc;
@@ -64,7 +67,10 @@ async fn no_session_id_and_no_password_reach_redis() {
         }
     }
     // The dump must see the data at all, or finding nothing would prove nothing.
-    assert!(dump.iter().any(|value| value == customer.password_hash.as_str().as_bytes()), "the hash is not in the dump");
+    assert!(
+        dump.iter().any(|value| value == customer.password_hash.as_str().as_bytes()),
+        "the hash is not in the dump"
+    );
     for id in &ids {
         let hex = id.key().to_hex();
         assert!(keys.iter().any(|key| key.ends_with(&hex)), "a session key is not in the dump");

@@ -1,6 +1,9 @@
 //! Races between app instances, each with a connection of its own: the scripts decide, so
 //! exactly one registration wins and every failed login counts.
 
+// Tests state their expectations with unwrap and panic, helpers included.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::TestStore;

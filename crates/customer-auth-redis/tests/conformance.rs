@@ -1,5 +1,8 @@
 //! The Redis store keeps every promise of the two store traits.
 
+// Tests state their expectations with unwrap and panic, helpers included.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::sync::Arc;

@@ -1,5 +1,8 @@
 //! Redis expires sessions by itself, at the record's own expiry.
 
+// Tests state their expectations with unwrap and panic, helpers included.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::time::Duration;

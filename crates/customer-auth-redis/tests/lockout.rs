@@ -1,5 +1,8 @@
 //! The lockout script locks exactly as long as the policy says, at any setting.
 
+// Tests state their expectations with unwrap and panic, helpers included.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::time::Duration;

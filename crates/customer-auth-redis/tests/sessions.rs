@@ -1,5 +1,8 @@
 //! The per-customer session sets behind "log out everywhere".
 
+// Tests state their expectations with unwrap and panic, helpers included.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::TestStore;

@@ -67,7 +67,7 @@ impl TestStore {
     /// Every key under this store's prefix.
     pub async fn keys(&self) -> Vec<String> {
         let mut conn = self.raw().await;
-        let pattern = format!("{}*", self.store.prefix());
+        let pattern = pattern(self.store.prefix());
         let mut iter: redis::AsyncIter<String> = redis::AsyncCommands::scan_match(&mut conn, pattern).await.unwrap();
         let mut keys = Vec::new();
         while let Some(key) = iter.next_item().await {
@@ -82,6 +82,30 @@ impl TestStore {
         let left = self.keys().await;
         assert!(left.is_empty(), "keys left behind: {left:?}");
     }
+}
+
+impl Drop for TestStore {
+    /// A test that fails before `cleanup` still leaves nothing behind: its keys go here, over
+    /// a blocking connection of its own (no runtime is needed in `drop`).
+    fn drop(&mut self) {
+        let pattern = pattern(self.store.prefix());
+        let Ok(mut conn) = redis::Client::open(url()).and_then(|client| client.get_connection()) else { return };
+        let keys: Vec<String> = match redis::Commands::scan_match(&mut conn, pattern) {
+            Ok(iter) => iter.filter_map(Result::ok).collect(),
+            Err(_) => return,
+        };
+        for batch in keys.chunks(500) {
+            let _: Result<u64, _> = redis::cmd("UNLINK").arg(batch).query(&mut conn);
+        }
+    }
+}
+
+/// A `SCAN MATCH` pattern for every key under `prefix`, glob characters escaped.
+fn pattern(prefix: &str) -> String {
+    let mut pattern: String =
+        prefix.chars().flat_map(|c| if "*?[]\\^-".contains(c) { vec!['\\', c] } else { vec![c] }).collect();
+    pattern.push('*');
+    pattern
 }
 
 /// A customer whose username and email contain `tag`.
