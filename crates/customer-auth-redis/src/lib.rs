@@ -1,0 +1,89 @@
+//! The Redis store of customer-auth: sessions that expire by themselves and customers, shared
+//! by every instance of an app, with logins that fail fast (503) instead of hanging while Redis
+//! is down.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//! use customer_auth_core::{
+//!     Auth, Password, PasswordHasher, Principal, Registration, SessionId, SessionRecord, SessionStore, Timestamp,
+//! };
+//! use customer_auth_redis::RedisStoreOptions;
+//!
+//! # let url = std::env::var("CUSTOMER_AUTH_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+//! # // 16 random hex digits (a hashed random id is as good as any), so runs never collide.
+//! # let prefix = format!("doctest:{}:", &SessionId::generate()?.key().to_hex()[..16]);
+//! // url is e.g. "redis://127.0.0.1:6379"; the prefix keeps this app's keys apart.
+//! let store = RedisStoreOptions::new(&url).prefix(&prefix).connect().await?;
+//! let auth = Auth::new(Arc::new(store.clone())).with_hasher(PasswordHasher::new(4)?);
+//!
+//! let ada = auth
+//!     .register(Registration {
+//!         first_name: "Ada".into(),
+//!         last_name: "Lovelace".into(),
+//!         email: "ada@example.com".into(),
+//!         username: "ada".into(),
+//!         password: Password::new("analytical engine"),
+//!         confirm_password: Password::new("analytical engine"),
+//!     })
+//!     .await?;
+//! let logged_in = auth.authenticate("Ada", &Password::new("analytical engine")).await?;
+//! assert_eq!(logged_in.id, ada.id);
+//!
+//! // Sessions are filed under the hash of their id and expire in Redis by themselves.
+//! let id = SessionId::generate()?;
+//! let mut session = SessionRecord::new(Timestamp::now(), Duration::from_secs(1800), Duration::from_secs(86400));
+//! session.principal = Some(Principal::of(&logged_in));
+//! store.create_session(&id.key(), &session).await?;
+//! assert_eq!(store.load_session(&id.key()).await?, Some(session));
+//! assert_eq!(store.delete_customer_sessions(ada.id).await?, 1); // log out everywhere
+//! # store.delete_all_keys().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! [`RedisStore`] implements both [`CustomerStore`](customer_auth_core::CustomerStore) and
+//! [`SessionStore`](customer_auth_core::SessionStore); hand clones of one store to both, or
+//! keep customers elsewhere (Postgres) and only sessions here.
+//!
+//! # Key layout
+//! Every key starts with the store's prefix (`customer-auth:` unless
+//! [`RedisStoreOptions::prefix`] says otherwise):
+//!
+//! | key | type | holds |
+//! | --- | --- | --- |
+//! | `<prefix>session:<hex of SessionKey>` | string | [`SessionRecord::encode`](customer_auth_core::SessionRecord::encode), expiring at the record's `expires_at()` |
+//! | `<prefix>customer-sessions:<customer id>` | set | the hex keys of the customer's sessions, expiring with the longest-lived one |
+//! | `<prefix>customer:<customer id>` | hash | the customer's fields |
+//! | `<prefix>username:<username key>` | string | the id of the customer with this username |
+//! | `<prefix>email:<email key>` | string | the id of the customer with this email |
+//! | `<prefix>customer-ids` | sorted set | every customer id, score 0, for listing in id order |
+//!
+//! # How it uses Redis
+//! - Sessions are filed under their [`SessionKey`](customer_auth_core::SessionKey), the
+//!   SHA-256 of the id: the id itself never reaches Redis. Each key expires at the session's
+//!   own expiry, so there is nothing to purge.
+//! - Every write that touches more than one key is one Lua script, so it is atomic: a username
+//!   or email taken twice by racing registrations, a lockout counted short by racing guesses,
+//!   or a session missed by "log out everywhere" cannot happen.
+//! - One multiplexed connection per store carries every call. It reconnects by itself when the
+//!   connection drops, and is replaced when a call times out; calls while Redis is down fail
+//!   within the [timeouts](RedisStoreOptions::response_timeout) with
+//!   [`Error::Unavailable`](customer_auth_core::Error::Unavailable), which the web layer answers
+//!   with 503.
+//! - Needs Redis 6.2 or newer (or a compatible server such as Valkey), a standalone server or
+//!   a primary; the scripts touch keys they derive, so Redis Cluster is not supported.
+
+mod customers;
+mod error;
+mod keys;
+mod options;
+mod scripts;
+mod sessions;
+mod store;
+
+pub use error::Error;
+pub use options::RedisStoreOptions;
+pub use store::RedisStore;

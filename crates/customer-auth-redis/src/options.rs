@@ -1,0 +1,115 @@
+use std::fmt;
+use std::time::Duration;
+
+use crate::error::redact_url;
+use crate::keys::{DEFAULT_PREFIX, Keys};
+use crate::{Error, RedisStore};
+
+/// How long connecting may take before it fails.
+const DEFAULT_CONNECTION_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a command may wait for its answer before it fails.
+const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
+/// Extra connection attempts after a failed one, each time the connection is re-established.
+const DEFAULT_RECONNECT_RETRIES: usize = 1;
+
+/// Settings for [`RedisStore`], and the way to open one with anything but the defaults.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::time::Duration;
+/// use customer_auth_redis::RedisStoreOptions;
+///
+/// # let url = std::env::var("CUSTOMER_AUTH_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+/// // url is e.g. "redis://127.0.0.1:6379/0"
+/// let store = RedisStoreOptions::new(&url)
+///     .prefix("shop:auth:")
+///     .connection_timeout(Duration::from_millis(500))
+///     .response_timeout(Duration::from_secs(1))
+///     .connect()
+///     .await?;
+/// assert_eq!(store.prefix(), "shop:auth:");
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct RedisStoreOptions {
+    pub(crate) url: String,
+    prefix: String,
+    pub(crate) connection_timeout: Duration,
+    pub(crate) response_timeout: Duration,
+    pub(crate) reconnect_retries: usize,
+}
+
+impl RedisStoreOptions {
+    /// Options for the Redis server at `url`: `redis://[[user]:password@]host[:port][/db]`,
+    /// or `unix:///path/to/redis.sock`. Redis 6.2 or newer.
+    pub fn new(url: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            prefix: DEFAULT_PREFIX.to_owned(),
+            connection_timeout: DEFAULT_CONNECTION_TIMEOUT,
+            response_timeout: DEFAULT_RESPONSE_TIMEOUT,
+            reconnect_retries: DEFAULT_RECONNECT_RETRIES,
+        }
+    }
+
+    /// The prefix of every key the store writes (`customer-auth:` by default), so several apps
+    /// or tenants can share one Redis database. Non-empty, at most 128 characters, no spaces or
+    /// control characters; checked by [`connect`](Self::connect).
+    pub fn prefix(mut self, prefix: &str) -> Self {
+        prefix.clone_into(&mut self.prefix);
+        self
+    }
+
+    /// How long one connection attempt may take (2 s by default), including the handshake.
+    pub fn connection_timeout(mut self, timeout: Duration) -> Self {
+        self.connection_timeout = timeout;
+        self
+    }
+
+    /// How long a command may wait for Redis's answer (2 s by default) before failing with
+    /// [`Error::Unavailable`](customer_auth_core::Error::Unavailable); the connection is then
+    /// replaced, in case it is the one that is stuck.
+    pub fn response_timeout(mut self, timeout: Duration) -> Self {
+        self.response_timeout = timeout;
+        self
+    }
+
+    /// How many more times a broken connection is retried, 100 ms apart and doubling, before
+    /// the calls waiting for it fail (1 by default). The next call tries again either way, so a
+    /// low number keeps calls during an outage fast without giving up on recovery.
+    pub fn reconnect_retries(mut self, retries: usize) -> Self {
+        self.reconnect_retries = retries;
+        self
+    }
+
+    /// Checks the options and connects. Fails with [`Error::Connect`] within about
+    /// `(reconnect_retries + 1) × connection_timeout` when Redis is down, never hangs. Needs
+    /// a Tokio runtime.
+    pub async fn connect(self) -> Result<RedisStore, Error> {
+        let keys =
+            Keys::new(&self.prefix).map_err(|reason| Error::InvalidPrefix { prefix: self.prefix.clone(), reason })?;
+        for (name, timeout) in
+            [("connection_timeout", self.connection_timeout), ("response_timeout", self.response_timeout)]
+        {
+            if timeout.is_zero() {
+                return Err(Error::Config(format!("{name} must be longer than zero")));
+            }
+        }
+        let server = redact_url(&self.url);
+        RedisStore::open(&self, keys, server).await
+    }
+}
+
+impl fmt::Debug for RedisStoreOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisStoreOptions")
+            .field("url", &redact_url(&self.url))
+            .field("prefix", &self.prefix)
+            .field("connection_timeout", &self.connection_timeout)
+            .field("response_timeout", &self.response_timeout)
+            .field("reconnect_retries", &self.reconnect_retries)
+            .finish()
+    }
+}

@@ -1,0 +1,188 @@
+//! The Lua scripts behind every write that touches more than one key. Redis runs a script
+//! atomically, so a check and the writes it guards can never be split by another client: this
+//! is what makes usernames and emails unique, lockouts exact and "log out everywhere" complete.
+
+use redis::Script;
+
+/// Pushes the expiry of the customer's session set (`KEYS[2]`) out to the session's expiry
+/// (`ARGV[2]`), never in: the set lives as long as its longest-lived member.
+macro_rules! extend_session_set {
+    () => {
+        r"
+if KEYS[2] then
+  redis.call('SADD', KEYS[2], ARGV[3])
+  local ttl = redis.call('TTL', KEYS[2])
+  if ttl < 0 or now + ttl < at then
+    redis.call('EXPIREAT', KEYS[2], ARGV[2])
+  end
+end
+"
+    };
+}
+
+/// KEYS: session, [customer's session set]. ARGV: record, expires_at (unix seconds), member.
+/// Returns 1 when created, 0 when a session already lives under the key.
+const CREATE_SESSION: &str = concat!(
+    r"
+local now = tonumber(redis.call('TIME')[1])
+local at = tonumber(ARGV[2])
+if at <= now then
+  -- Over before it began: nothing to keep, but a live session under the key still wins.
+  return 1 - redis.call('EXISTS', KEYS[1])
+end
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EXAT', ARGV[2]) then
+  return 0
+end
+",
+    extend_session_set!(),
+    "return 1\n"
+);
+
+/// KEYS: session, [customer's session set]. ARGV: record, expires_at (unix seconds), member.
+/// Returns the record it replaced, or nil when there was none (deleted or expired): a save
+/// never creates a session.
+const SAVE_SESSION: &str = concat!(
+    r"
+local now = tonumber(redis.call('TIME')[1])
+local at = tonumber(ARGV[2])
+if at <= now then
+  -- Saved already expired: the session is over.
+  return redis.call('GETDEL', KEYS[1])
+end
+local old = redis.call('SET', KEYS[1], ARGV[1], 'XX', 'GET', 'EXAT', ARGV[2])
+if not old then
+  return false
+end
+",
+    extend_session_set!(),
+    "return old\n"
+);
+
+/// KEYS: a customer's session set, a session. ARGV: member, the record last written (or '').
+/// Removes the member unless someone has written the session since, who then owns its
+/// membership. Returns the number removed.
+const FORGET_SESSION: &str = r"
+local current = redis.call('GET', KEYS[2])
+if current and current ~= ARGV[2] then
+  return 0
+end
+return redis.call('SREM', KEYS[1], ARGV[1])
+";
+
+/// KEYS: a customer's session set. ARGV: the session key prefix. Deletes every session in the
+/// set and the set itself; returns how many sessions were still there.
+const DELETE_CUSTOMER_SESSIONS: &str = r"
+local deleted = 0
+for _, member in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  deleted = deleted + redis.call('UNLINK', ARGV[1] .. member)
+end
+redis.call('UNLINK', KEYS[1])
+return deleted
+";
+
+/// KEYS: customer hash, username index, email index, id set. ARGV: id, then field/value pairs.
+/// Returns 'created', 'username', 'email' or 'id' (the last three: already taken).
+const CREATE_CUSTOMER: &str = r"
+if redis.call('EXISTS', KEYS[2]) == 1 then return 'username' end
+if redis.call('EXISTS', KEYS[3]) == 1 then return 'email' end
+if redis.call('EXISTS', KEYS[1]) == 1 then return 'id' end
+redis.call('SET', KEYS[2], ARGV[1])
+redis.call('SET', KEYS[3], ARGV[1])
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('ZADD', KEYS[4], 0, ARGV[1])
+return 'created'
+";
+
+/// KEYS: customer hash, new username index, new email index. ARGV: id, username index prefix,
+/// email index prefix, new username key, new email key, then field/value pairs. The old
+/// index keys are found from the hash itself. Returns 'updated', 'missing', 'username' or
+/// 'email'.
+const UPDATE_CUSTOMER: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'missing' end
+local owner = redis.call('GET', KEYS[2])
+if owner and owner ~= ARGV[1] then return 'username' end
+owner = redis.call('GET', KEYS[3])
+if owner and owner ~= ARGV[1] then return 'email' end
+local old = redis.call('HMGET', KEYS[1], 'username_key', 'email_key')
+if old[1] and old[1] ~= ARGV[4] and redis.call('GET', ARGV[2] .. old[1]) == ARGV[1] then
+  redis.call('DEL', ARGV[2] .. old[1])
+end
+if old[2] and old[2] ~= ARGV[5] and redis.call('GET', ARGV[3] .. old[2]) == ARGV[1] then
+  redis.call('DEL', ARGV[3] .. old[2])
+end
+redis.call('SET', KEYS[2], ARGV[1])
+redis.call('SET', KEYS[3], ARGV[1])
+redis.call('HSET', KEYS[1], unpack(ARGV, 6))
+return 'updated'
+";
+
+/// KEYS: customer hash. ARGV: field/value pairs. Sets them only on a customer that exists;
+/// returns 1 if it did, 0 if there is no such customer.
+const SET_FIELDS: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV))
+return 1
+";
+
+/// KEYS: customer hash. ARGV: threshold, then the lock end (unix seconds) for `threshold + 0`
+/// failures, `threshold + 1`, and so on; past the last one the lock stops growing. Counting
+/// and locking in one step, so concurrent guesses each see the count the one before left.
+/// Returns {failed_logins, locked_until or ''}, or nil when there is no such customer.
+/// Timestamps stay strings: Lua numbers are doubles and would round the largest ones.
+const RECORD_FAILED_LOGIN: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local count = tonumber(redis.call('HGET', KEYS[1], 'failed_logins') or '0')
+if count < 4294967295 then
+  count = redis.call('HINCRBY', KEYS[1], 'failed_logins', 1)
+end
+local threshold = tonumber(ARGV[1])
+if threshold > 0 and count >= threshold then
+  local step = math.min(count - threshold, #ARGV - 2)
+  redis.call('HSET', KEYS[1], 'locked_until', ARGV[2 + step])
+end
+return {count, redis.call('HGET', KEYS[1], 'locked_until') or ''}
+";
+
+/// KEYS: customer hash, id set. ARGV: id, username index prefix, email index prefix. Deletes
+/// the customer with its index entries; returns 1, or 0 when there was no such customer.
+const DELETE_CUSTOMER: &str = r"
+local old = redis.call('HMGET', KEYS[1], 'username_key', 'email_key')
+if redis.call('DEL', KEYS[1]) == 0 then return 0 end
+if old[1] and redis.call('GET', ARGV[2] .. old[1]) == ARGV[1] then
+  redis.call('DEL', ARGV[2] .. old[1])
+end
+if old[2] and redis.call('GET', ARGV[3] .. old[2]) == ARGV[1] then
+  redis.call('DEL', ARGV[3] .. old[2])
+end
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 1
+";
+
+/// Every script, loaded once per store (computing a script's SHA-1 is the only cost).
+pub(crate) struct Scripts {
+    pub(crate) create_session: Script,
+    pub(crate) save_session: Script,
+    pub(crate) forget_session: Script,
+    pub(crate) delete_customer_sessions: Script,
+    pub(crate) create_customer: Script,
+    pub(crate) update_customer: Script,
+    pub(crate) set_fields: Script,
+    pub(crate) record_failed_login: Script,
+    pub(crate) delete_customer: Script,
+}
+
+impl Scripts {
+    pub(crate) fn new() -> Self {
+        Self {
+            create_session: Script::new(CREATE_SESSION),
+            save_session: Script::new(SAVE_SESSION),
+            forget_session: Script::new(FORGET_SESSION),
+            delete_customer_sessions: Script::new(DELETE_CUSTOMER_SESSIONS),
+            create_customer: Script::new(CREATE_CUSTOMER),
+            update_customer: Script::new(UPDATE_CUSTOMER),
+            set_fields: Script::new(SET_FIELDS),
+            record_failed_login: Script::new(RECORD_FAILED_LOGIN),
+            delete_customer: Script::new(DELETE_CUSTOMER),
+        }
+    }
+}

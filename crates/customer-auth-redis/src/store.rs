@@ -1,0 +1,187 @@
+use std::fmt;
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{Client, RedisError, RedisResult};
+
+use crate::error::store_error;
+use crate::keys::Keys;
+use crate::scripts::Scripts;
+use crate::{Error, RedisStoreOptions};
+
+/// Keys unlinked per command by [`RedisStore::delete_all_keys`], and the `SCAN` count hint.
+const SCAN_BATCH: usize = 500;
+
+/// Customers and sessions in Redis: implements both
+/// [`CustomerStore`](customer_auth_core::CustomerStore) and
+/// [`SessionStore`](customer_auth_core::SessionStore).
+///
+/// One multiplexed connection per store carries every call, and reconnects by itself when the
+/// connection drops; a call while Redis is unreachable or too slow fails fast with
+/// [`Error::Unavailable`](customer_auth_core::Error::Unavailable). Cheap to clone: clones share
+/// the connection. See the [crate docs](crate) for an example and the key layout.
+#[derive(Clone)]
+pub struct RedisStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: Client,
+    config: ConnectionManagerConfig,
+    connection: RwLock<Connection>,
+    keys: Keys,
+    scripts: Scripts,
+    /// The URL with its password redacted, for `Debug` and error messages.
+    server: String,
+    connection_timeout: Duration,
+    response_timeout: Duration,
+}
+
+/// The current connection and a count of how often it was replaced, so that of many calls
+/// timing out on one dead connection only the first replaces it.
+#[derive(Clone)]
+struct Connection {
+    generation: u64,
+    manager: ConnectionManager,
+}
+
+impl RedisStore {
+    /// Connects to the Redis server at `url` (`redis://host:port/db`, `rediss://` for TLS
+    /// when the driver is built with it, `unix:///path`) with the default
+    /// [`RedisStoreOptions`]: key prefix `customer-auth:`, 2 s connection and response
+    /// timeouts. Fails fast, never hangs, when Redis is down.
+    pub async fn connect(url: &str) -> Result<Self, Error> {
+        RedisStoreOptions::new(url).connect().await
+    }
+
+    pub(crate) async fn open(options: &RedisStoreOptions, keys: Keys, server: String) -> Result<Self, Error> {
+        let client = Client::open(options.url.as_str())
+            .map_err(|err| Error::InvalidUrl { url: server.clone(), reason: err.to_string() })?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(options.connection_timeout))
+            .set_response_timeout(Some(options.response_timeout))
+            .set_number_of_retries(options.reconnect_retries)
+            .set_min_delay(Duration::from_millis(100))
+            .set_max_delay(Duration::from_secs(1));
+        let manager = ConnectionManager::new_with_config(client.clone(), config.clone())
+            .await
+            .map_err(|source| Error::Connect { server: server.clone(), source })?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                client,
+                config,
+                connection: RwLock::new(Connection { generation: 0, manager }),
+                keys,
+                scripts: Scripts::new(),
+                server,
+                connection_timeout: options.connection_timeout,
+                response_timeout: options.response_timeout,
+            }),
+        })
+    }
+
+    /// The prefix every key of this store starts with.
+    pub fn prefix(&self) -> &str {
+        self.inner.keys.prefix()
+    }
+
+    /// Deletes every key under this store's [prefix](Self::prefix) (`SCAN` and `UNLINK`, so
+    /// Redis is never blocked for long) and returns how many there were: every customer and
+    /// every session of this store. Meant for tests and for tearing down a tenant; keys written
+    /// while it runs may survive.
+    pub async fn delete_all_keys(&self) -> customer_auth_core::Result<u64> {
+        let pattern = self.inner.keys.scan_pattern();
+        let mut cursor: u64 = 0;
+        let mut deleted = 0;
+        loop {
+            let (next, keys): (u64, Vec<Vec<u8>>) = self
+                .run(|mut conn| {
+                    let pattern = pattern.clone();
+                    async move {
+                        redis::cmd("SCAN")
+                            .arg(cursor)
+                            .arg("MATCH")
+                            .arg(pattern)
+                            .arg("COUNT")
+                            .arg(SCAN_BATCH)
+                            .query_async(&mut conn)
+                            .await
+                    }
+                })
+                .await?;
+            for batch in keys.chunks(SCAN_BATCH) {
+                let batch = batch.to_vec();
+                let unlinked: u64 = self
+                    .run(|mut conn| async move { redis::cmd("UNLINK").arg(batch).query_async(&mut conn).await })
+                    .await?;
+                deleted += unlinked;
+            }
+            if next == 0 {
+                return Ok(deleted);
+            }
+            cursor = next;
+        }
+    }
+
+    pub(crate) fn keys(&self) -> &Keys {
+        &self.inner.keys
+    }
+
+    pub(crate) fn scripts(&self) -> &Scripts {
+        &self.inner.scripts
+    }
+
+    /// Runs one call against Redis and converts its error. A call that timed out leaves the
+    /// connection in doubt (a silently dropped route or a stalled server looks the same from
+    /// here, and the driver only reconnects on a connection it saw close), so the connection is
+    /// replaced by a fresh one that connects on first use.
+    pub(crate) async fn run<T, F, Fut>(&self, call: F) -> customer_auth_core::Result<T>
+    where
+        F: FnOnce(ConnectionManager) -> Fut,
+        Fut: Future<Output = RedisResult<T>>,
+    {
+        let current = self.connection();
+        match call(current.manager).await {
+            Ok(value) => Ok(value),
+            Err(err) => {
+                if err.is_timeout() {
+                    self.replace_connection(current.generation, &err);
+                }
+                Err(store_error(err))
+            }
+        }
+    }
+
+    fn connection(&self) -> Connection {
+        // Nothing panics while holding the lock, so a poisoned lock still holds a connection.
+        self.inner.connection.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    fn replace_connection(&self, generation: u64, cause: &RedisError) {
+        let mut connection = self.inner.connection.write().unwrap_or_else(PoisonError::into_inner);
+        if connection.generation != generation {
+            return;
+        }
+        match ConnectionManager::new_lazy_with_config(self.inner.client.clone(), self.inner.config.clone()) {
+            Ok(manager) => {
+                tracing::warn!(server = %self.inner.server, error = %cause, "Redis timed out; replacing the connection");
+                *connection = Connection { generation: generation.wrapping_add(1), manager };
+            }
+            Err(err) => {
+                tracing::warn!(server = %self.inner.server, error = %err, "could not replace the Redis connection")
+            }
+        }
+    }
+}
+
+impl fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("server", &self.inner.server)
+            .field("prefix", &self.inner.keys.prefix())
+            .field("connection_timeout", &self.inner.connection_timeout)
+            .field("response_timeout", &self.inner.response_timeout)
+            .finish()
+    }
+}
