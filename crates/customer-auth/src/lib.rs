@@ -33,6 +33,8 @@
 //! | --- | --- | --- |
 //! | `sqlite` | yes | [`SqliteStore`], customers and sessions in an SQLite file |
 //! | `axum` | yes | extractors for axum handlers: [`Session`], [`CurrentPrincipal`], [`CurrentCustomer`] |
+//! | `postgres` | no | [`PostgresStore`](postgres::PostgresStore), customers and sessions in PostgreSQL |
+//! | `redis` | no | [`RedisStore`](redis::RedisStore), sessions (and customers) in Redis |
 //! | `conformance` | no | [`conformance`], the suite a store of your own should pass |
 
 pub use customer_auth_core::*;
@@ -52,3 +54,19 @@ pub mod sqlite {
 }
 #[cfg(feature = "sqlite")]
 pub use customer_auth_sqlite::{SqliteStore, SqliteStoreOptions};
+
+/// The Postgres store (feature `postgres`).
+#[cfg(feature = "postgres")]
+pub mod postgres {
+    pub use customer_auth_postgres::*;
+}
+#[cfg(feature = "postgres")]
+pub use customer_auth_postgres::{PostgresStore, PostgresStoreOptions};
+
+/// The Redis store (feature `redis`).
+#[cfg(feature = "redis")]
+pub mod redis {
+    pub use customer_auth_redis::*;
+}
+#[cfg(feature = "redis")]
+pub use customer_auth_redis::{RedisStore, RedisStoreOptions};

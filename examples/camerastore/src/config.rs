@@ -4,6 +4,9 @@ use std::net::SocketAddr;
 
 use clap::{Parser, Subcommand};
 
+use crate::StartError;
+use crate::stores::Backend;
+
 /// A camera shop's account pages on customer-auth.
 #[derive(Parser, Clone)]
 #[command(name = "camerastore", version, about)]
@@ -12,9 +15,28 @@ pub struct Config {
     #[arg(long, env = "CAMERASTORE_BIND", default_value = "127.0.0.1:3000")]
     pub bind: SocketAddr,
 
-    /// Where customers and sessions live: sqlite://file.db (created and migrated on start).
+    /// Where customers live, and sessions unless --session-url says otherwise:
+    /// sqlite://file.db (created and migrated on start), postgres://… or redis://….
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://camerastore.db")]
     pub database_url: String,
+
+    /// Where sessions live when not with the customers (redis://… beside postgres://… is the
+    /// usual production set-up).
+    #[arg(long, env = "SESSION_URL")]
+    pub session_url: Option<String>,
+
+    /// Where the shop's orders live (sqlite://… or postgres://…). Defaults to the database URL
+    /// when that is SQL, else to sqlite://camerastore-orders.db.
+    #[arg(long, env = "ORDERS_URL")]
+    pub orders_url: Option<String>,
+
+    /// The Postgres schema that holds customer-auth's tables.
+    #[arg(long, env = "CAMERASTORE_POSTGRES_SCHEMA", default_value = "customer_auth")]
+    pub postgres_schema: String,
+
+    /// The prefix of every Redis key customer-auth writes.
+    #[arg(long, env = "CAMERASTORE_REDIS_PREFIX", default_value = "customer-auth:")]
+    pub redis_prefix: String,
 
     /// Base64 of at least 64 random bytes to sign session cookies with (the same on every
     /// instance). Without it cookies are unsigned, which is safe (ids are 256 random bits) but
@@ -51,6 +73,27 @@ pub enum Command {
 }
 
 impl Config {
+    /// Where the orders table lives: `--orders-url`, else the database when it is SQL, else an
+    /// SQLite file of its own.
+    pub fn orders_url(&self) -> Result<String, StartError> {
+        let url = match (&self.orders_url, Backend::of(&self.database_url)?) {
+            (Some(url), _) => url.clone(),
+            (None, Backend::Postgres) => return Ok(self.database_url.clone()),
+            (None, Backend::Sqlite) => self.database_url.clone(),
+            (None, Backend::Redis) => "sqlite://camerastore-orders.db".to_owned(),
+        };
+        Ok(match Backend::of(&url)? {
+            Backend::Postgres => url,
+            // Created when missing, as the SQLite store does with its own file.
+            Backend::Sqlite if url.starts_with("sqlite:") && !url.contains('?') && url != "sqlite::memory:" => {
+                format!("{url}?mode=rwc")
+            }
+            Backend::Sqlite if !url.starts_with("sqlite:") => format!("sqlite://{url}?mode=rwc"),
+            Backend::Sqlite => url,
+            Backend::Redis => return Err(StartError::UnsupportedDatabase(format!("{url} (orders need sqlite:// or postgres://)"))),
+        })
+    }
+
     /// Whether cookies carry `Secure`: yes unless told otherwise, or listening on loopback
     /// where browsers talk plain http.
     pub fn secure_cookies(&self) -> bool {

@@ -12,6 +12,12 @@ pub enum StartError {
     /// Opening the SQLite store.
     #[error(transparent)]
     Sqlite(#[from] customer_auth::sqlite::Error),
+    /// Opening the Postgres store.
+    #[error(transparent)]
+    Postgres(#[from] customer_auth::postgres::Error),
+    /// Opening the Redis store.
+    #[error(transparent)]
+    Redis(#[from] customer_auth::redis::Error),
     /// The orders table.
     #[error("could not open the orders table at {url}: {source}; check the database URL and that the file is writable")]
     Orders {
@@ -21,8 +27,8 @@ pub enum StartError {
         #[source]
         source: sqlx::Error,
     },
-    /// Only SQLite is supported so far.
-    #[error("unsupported database URL {0:?}; use sqlite://path/to/file.db")]
+    /// A URL that names no store we have.
+    #[error("unsupported database URL {0:?}; use sqlite://path/to/file.db, postgres://… or redis://…")]
     UnsupportedDatabase(String),
     /// The cookie key is not usable.
     #[error(

@@ -7,6 +7,7 @@ mod form;
 pub mod orders;
 mod request_log;
 mod routes;
+pub mod stores;
 pub mod templates;
 
 use std::sync::Arc;
@@ -15,7 +16,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::from_fn;
 use base64::Engine as _;
-use customer_auth::{Auth, PasswordHasher, SqliteStore, SqliteStoreOptions};
+use customer_auth::{Auth, PasswordHasher};
 use customer_auth_tower::{CsrfLayer, Key, SessionLayer};
 
 pub use config::{Command, Config};
@@ -51,11 +52,12 @@ pub fn app(state: AppState, sessions: SessionLayer) -> Router {
 
 /// Opens the stores `config` names and builds the shop.
 pub async fn build(config: &Config) -> Result<Router, StartError> {
-    let (store, orders) = open(config).await?;
+    let stores = stores::open(config).await?;
+    let orders_url = config.orders_url()?;
+    let orders = Orders::open(&orders_url).await.map_err(|source| StartError::Orders { url: orders_url, source })?;
     let hasher = PasswordHasher::new(config.bcrypt_cost)?;
-    let auth = Auth::new(store.clone()).with_hasher(hasher);
-    let templates =
-        Arc::new(Templates::new().map_err(|err| StartError::Store(customer_auth::Error::Config(err.to_string())))?);
+    let auth = Auth::new(stores.customers.clone()).with_hasher(hasher);
+    let templates = Arc::new(Templates::new().map_err(|err| StartError::Store(customer_auth::Error::Config(err.to_string())))?);
     let secure = config.secure_cookies();
     if !secure {
         tracing::warn!(
@@ -63,23 +65,12 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
             config.bind
         );
     }
-    let mut sessions = SessionLayer::new(store.clone()).with_customer_store(store).with_secure(secure);
+    let mut sessions = SessionLayer::new(stores.sessions).with_customer_store(stores.customers).with_secure(secure);
     match &config.cookie_key {
         Some(encoded) => sessions = sessions.with_signing_key(cookie_key(encoded)?),
         None => tracing::info!("session cookies are not signed; set CAMERASTORE_COOKIE_KEY to sign them"),
     }
     Ok(app(AppState { auth, orders, templates }, sessions))
-}
-
-async fn open(config: &Config) -> Result<(Arc<SqliteStore>, Orders), StartError> {
-    let url = config.database_url.as_str();
-    if !(url.starts_with("sqlite:") || url.ends_with(".db")) {
-        return Err(StartError::UnsupportedDatabase(url.to_owned()));
-    }
-    let store = Arc::new(SqliteStoreOptions::new(url).connect().await?);
-    let orders_url = if url.starts_with("sqlite:") { url.to_owned() } else { format!("sqlite://{url}") };
-    let orders = Orders::open(&orders_url).await.map_err(|source| StartError::Orders { url: orders_url, source })?;
-    Ok((store, orders))
 }
 
 fn cookie_key(encoded: &str) -> Result<Key, StartError> {
@@ -108,15 +99,15 @@ pub async fn run(config: Config) -> Result<(), StartError> {
 /// Gives `username` the admin role. Their sessions end, so the role takes effect at their next
 /// login instead of waiting behind a stale session.
 pub async fn create_admin(config: &Config, username: &str) -> Result<(), StartError> {
-    let (store, _) = open(config).await?;
-    let customers: &dyn customer_auth::CustomerStore = store.as_ref();
+    let stores = stores::open(config).await?;
+    let customers = stores.customers.as_ref();
     let mut customer = customers
         .find_customer_by_username(username)
         .await?
         .ok_or_else(|| StartError::NoSuchCustomer(username.to_owned()))?;
     customer.roles.insert("admin".to_owned());
     customers.update_customer(&customer).await?;
-    customer_auth::SessionStore::delete_customer_sessions(store.as_ref(), customer.id).await?;
+    stores.sessions.delete_customer_sessions(customer.id).await?;
     tracing::info!(customer_id = %customer.id, "{} is now an admin", customer.username);
     Ok(())
 }

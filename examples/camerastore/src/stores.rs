@@ -1,0 +1,84 @@
+//! Opening customer-auth's stores by URL: `sqlite://`, `postgres://` or `redis://`, customers and
+//! sessions each where their URL says (the same store when both URLs are one).
+
+use std::sync::Arc;
+
+use customer_auth::postgres::PostgresStoreOptions;
+use customer_auth::redis::RedisStoreOptions;
+use customer_auth::{CustomerStore, SessionStore, SqliteStoreOptions};
+
+use crate::{Config, StartError};
+
+/// The stores the shop runs on.
+#[derive(Clone)]
+pub struct Stores {
+    /// Where customers live.
+    pub customers: Arc<dyn CustomerStore>,
+    /// Where sessions live.
+    pub sessions: Arc<dyn SessionStore>,
+}
+
+/// Which kind of store a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// `sqlite://file.db`, or a bare `*.db` path.
+    Sqlite,
+    /// `postgres://` or `postgresql://`.
+    Postgres,
+    /// `redis://` or `rediss://`.
+    Redis,
+}
+
+impl Backend {
+    /// The kind of store `url` names, or why none.
+    pub fn of(url: &str) -> Result<Self, StartError> {
+        let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
+        match scheme {
+            "sqlite" => Ok(Self::Sqlite),
+            "postgres" | "postgresql" => Ok(Self::Postgres),
+            "redis" | "rediss" => Ok(Self::Redis),
+            _ if url.ends_with(".db") => Ok(Self::Sqlite),
+            _ => Err(StartError::UnsupportedDatabase(url.to_owned())),
+        }
+    }
+
+    /// True for the SQL stores, which can hold the shop's orders too.
+    pub fn is_sql(self) -> bool {
+        matches!(self, Self::Sqlite | Self::Postgres)
+    }
+}
+
+/// One opened store, which serves customers, sessions or both.
+struct Opened {
+    customers: Arc<dyn CustomerStore>,
+    sessions: Arc<dyn SessionStore>,
+}
+
+async fn open_one(url: &str, config: &Config) -> Result<Opened, StartError> {
+    Ok(match Backend::of(url)? {
+        Backend::Sqlite => {
+            let url = if url.starts_with("sqlite:") { url.to_owned() } else { format!("sqlite://{url}") };
+            let store = Arc::new(SqliteStoreOptions::new(&url).connect().await?);
+            Opened { customers: store.clone(), sessions: store }
+        }
+        Backend::Postgres => {
+            let store = Arc::new(PostgresStoreOptions::new(url).schema(&config.postgres_schema).connect().await?);
+            Opened { customers: store.clone(), sessions: store }
+        }
+        Backend::Redis => {
+            let store = Arc::new(RedisStoreOptions::new(url).prefix(&config.redis_prefix).connect().await?);
+            Opened { customers: store.clone(), sessions: store }
+        }
+    })
+}
+
+/// Opens the stores `config` names: customers at the database URL, sessions at the session URL
+/// (the very same store when it is unset or equal, so SQLite keeps its single writer).
+pub async fn open(config: &Config) -> Result<Stores, StartError> {
+    let main = open_one(&config.database_url, config).await?;
+    let sessions = match config.session_url.as_deref() {
+        Some(url) if url != config.database_url => open_one(url, config).await?.sessions,
+        _ => main.sessions,
+    };
+    Ok(Stores { customers: main.customers, sessions })
+}
