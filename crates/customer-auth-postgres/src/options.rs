@@ -288,6 +288,8 @@ mod tests {
             let err = parse_url(url).unwrap_err();
             assert!(err.to_string().contains("use postgres://user:password@host:port/database"), "{url}: {err}");
         }
+        let err = parse_url("postgres://shop:hunter2@db.internal:notaport/shop").unwrap_err();
+        assert!(!err.to_string().contains("hunter2") && !format!("{err:?}").contains("hunter2"), "{err:?}");
     }
 
     #[test]

@@ -165,3 +165,96 @@ async fn debug_shows_the_server_and_settings_never_the_password() {
     );
     assert_eq!(store.schema(), schema.name);
 }
+
+/// A TCP proxy to the test server that can be pulled out and put back: the server going away
+/// and coming back, as the store sees it, without touching the real server.
+struct Proxy {
+    port: u16,
+    url: String,
+    tasks: tokio::task::JoinSet<()>,
+}
+
+impl Proxy {
+    async fn start(port: u16) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+        let port = listener.local_addr()?.port();
+        let target = common::url().parse::<sqlx::postgres::PgConnectOptions>().map_err(std::io::Error::other)?;
+        let url = format!(
+            "postgres://{}@127.0.0.1:{port}/{}",
+            target.get_username(),
+            target.get_database().unwrap_or("test")
+        );
+        let target = format!("{}:{}", target.get_host(), target.get_port());
+        let mut tasks = tokio::task::JoinSet::new();
+        // The accept loop and every connection live in one JoinSet: dropping it aborts them all,
+        // which closes the port and cuts every open connection at once.
+        let (spawn, mut spawned) = tokio::sync::mpsc::unbounded_channel::<tokio::net::TcpStream>();
+        tasks.spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                if spawn.send(client).is_err() {
+                    return;
+                }
+            }
+        });
+        tasks.spawn(async move {
+            let mut connections = tokio::task::JoinSet::new();
+            while let Some(mut client) = spawned.recv().await {
+                let target = target.clone();
+                connections.spawn(async move {
+                    if let Ok(mut server) = tokio::net::TcpStream::connect(&target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+            }
+        });
+        Ok(Self { port, url, tasks })
+    }
+
+    /// The test server's URL, through the proxy.
+    fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    async fn pull_out(mut self) -> u16 {
+        self.tasks.shutdown().await;
+        self.port
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_goes_away_is_unavailable_until_it_is_back() {
+    let schema = common::Schema::new().await;
+    let proxy = Proxy::start(0).await.unwrap();
+    let store = PostgresStoreOptions::new(&proxy.url())
+        .schema(&schema.name)
+        .acquire_timeout(Duration::from_secs(1))
+        .purge_interval(None)
+        .connect()
+        .await
+        .unwrap();
+    let grace = common::customer("grace");
+    store.create_customer(&grace).await.unwrap();
+    let key = SessionId::generate().unwrap().key();
+    store.create_session(&key, &common::session(Some(&grace))).await.unwrap();
+
+    let port = proxy.pull_out().await;
+    let started = Instant::now();
+    let errors = [
+        store.load_session(&key).await.unwrap_err(),
+        store.find_customer(grace.id).await.unwrap_err(),
+        store
+            .record_failed_login(grace.id, customer_auth_core::Timestamp::now(), &Default::default())
+            .await
+            .unwrap_err(),
+        store.delete_customer_sessions(grace.id).await.unwrap_err(),
+    ];
+    for err in &errors {
+        assert!(err.is_unavailable(), "{err}");
+    }
+    // Each call gives up after the acquire timeout, not later.
+    assert!(started.elapsed() < Duration::from_secs(4 * 3), "took {:?}", started.elapsed());
+
+    let _back = Proxy::start(port).await.unwrap();
+    assert_eq!(store.find_customer(grace.id).await.unwrap().map(|customer| customer.id), Some(grace.id));
+    assert!(store.load_session(&key).await.unwrap().is_some(), "the session was lost in the outage");
+}
