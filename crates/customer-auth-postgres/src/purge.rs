@@ -1,0 +1,68 @@
+use std::time::Duration;
+
+use customer_auth_core::Timestamp;
+use sqlx::postgres::PgPool;
+use tokio::task::JoinHandle;
+use tokio::time::{Instant, MissedTickBehavior};
+
+/// Rows deleted per statement. A purge after a long pause can meet a very large backlog; in
+/// batches each transaction stays short, holds few row locks and leaves little to vacuum at once.
+const BATCH: i64 = 1000;
+
+/// Deletes every session that expired at or before now and returns how many.
+pub(crate) async fn purge_expired(pool: &PgPool) -> Result<u64, sqlx::Error> {
+    let now = Timestamp::now().as_unix();
+    let mut total = 0;
+    loop {
+        // SKIP LOCKED: several app instances purge the same table; each takes rows the others
+        // are not deleting right now instead of queueing behind them.
+        let deleted = sqlx::query(
+            "DELETE FROM sessions WHERE key IN \
+             (SELECT key FROM sessions WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)",
+        )
+        .bind(now)
+        .bind(BATCH)
+        .execute(pool)
+        .await?
+        .rows_affected();
+        total += deleted;
+        if deleted < BATCH.unsigned_abs() {
+            return Ok(total);
+        }
+    }
+}
+
+/// The background purge. It holds a clone of the pool, never the store, so it cannot keep the
+/// store alive; the store holds this guard, and dropping the guard stops the task.
+pub(crate) struct PurgeTask {
+    handle: JoinHandle<()>,
+}
+
+impl PurgeTask {
+    /// Starts purging every `interval` (which must not be zero), beginning one interval from now.
+    pub(crate) fn spawn(pool: PgPool, interval: Duration) -> Self {
+        let handle = tokio::spawn(async move {
+            let mut ticks = tokio::time::interval_at(Instant::now() + interval, interval);
+            // After a stall, one purge catches up with everything; a burst of them would not.
+            ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                match purge_expired(&pool).await {
+                    Ok(0) => {}
+                    Ok(purged) => tracing::debug!(purged, "purged expired sessions"),
+                    // PostgresStore::close was called: nothing left to purge through.
+                    Err(sqlx::Error::PoolClosed) => return,
+                    // Worth a warning, not an end: the next tick may find the server back.
+                    Err(err) => tracing::warn!(error = %err, "purging expired sessions failed"),
+                }
+            }
+        });
+        Self { handle }
+    }
+}
+
+impl Drop for PurgeTask {
+    fn drop(&mut self) {
+        self.handle.abort();
+    }
+}

@@ -1,0 +1,90 @@
+use async_trait::async_trait;
+use customer_auth_core::{CustomerId, Error, Result, SessionKey, SessionRecord, SessionStore, Timestamp};
+use uuid::Uuid;
+
+use crate::PostgresStore;
+use crate::error::store_error;
+use crate::purge::purge_expired;
+
+#[async_trait]
+impl SessionStore for PostgresStore {
+    async fn create_session(&self, key: &SessionKey, record: &SessionRecord) -> Result<()> {
+        // A live session under this key is never replaced; an expired one the purge has not
+        // reached yet is, as if it were already gone. One statement, so two creates racing for
+        // one key cannot both win: the second waits on the first's row lock, then sees it live.
+        let done = sqlx::query(
+            "INSERT INTO sessions (key, customer_id, expires_at, record) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (key) DO UPDATE SET \
+                 customer_id = excluded.customer_id, expires_at = excluded.expires_at, record = excluded.record \
+             WHERE sessions.expires_at <= $5",
+        )
+        .bind(key.as_bytes().as_slice())
+        .bind(customer_uuid(record))
+        .bind(record.expires_at().as_unix())
+        .bind(record.encode()?)
+        .bind(Timestamp::now().as_unix())
+        .execute(self.db())
+        .await
+        .map_err(store_error)?;
+        if done.rows_affected() == 0 {
+            return Err(Error::backend("a live session with this key already exists; refusing to overwrite it"));
+        }
+        Ok(())
+    }
+
+    async fn load_session(&self, key: &SessionKey) -> Result<Option<SessionRecord>> {
+        let row: Option<(Vec<u8>,)> = sqlx::query_as("SELECT record FROM sessions WHERE key = $1 AND expires_at > $2")
+            .bind(key.as_bytes().as_slice())
+            .bind(Timestamp::now().as_unix())
+            .fetch_optional(self.db())
+            .await
+            .map_err(store_error)?;
+        row.map(|(bytes,)| SessionRecord::decode(&bytes)).transpose()
+    }
+
+    async fn save_session(&self, key: &SessionKey, record: &SessionRecord) -> Result<()> {
+        // An UPDATE, never an upsert: a request still running when its session was logged out
+        // (or expired) must not write it back.
+        let done = sqlx::query(
+            "UPDATE sessions SET customer_id = $2, expires_at = $3, record = $4 WHERE key = $1 AND expires_at > $5",
+        )
+        .bind(key.as_bytes().as_slice())
+        .bind(customer_uuid(record))
+        .bind(record.expires_at().as_unix())
+        .bind(record.encode()?)
+        .bind(Timestamp::now().as_unix())
+        .execute(self.db())
+        .await
+        .map_err(store_error)?;
+        if done.rows_affected() == 0 {
+            return Err(Error::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn delete_session(&self, key: &SessionKey) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE key = $1")
+            .bind(key.as_bytes().as_slice())
+            .execute(self.db())
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn delete_customer_sessions(&self, customer: CustomerId) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM sessions WHERE customer_id = $1")
+            .bind(customer.as_uuid())
+            .execute(self.db())
+            .await
+            .map_err(store_error)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn purge_expired_sessions(&self) -> Result<u64> {
+        purge_expired(self.db()).await.map_err(store_error)
+    }
+}
+
+fn customer_uuid(record: &SessionRecord) -> Option<Uuid> {
+    record.customer_id().map(|id| *id.as_uuid())
+}

@@ -1,0 +1,96 @@
+//! The background purge deletes expired sessions, and stops with the store.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use customer_auth_core::{SessionId, SessionStore};
+use sqlx::PgConnection;
+
+const INTERVAL: Duration = Duration::from_millis(100);
+
+async fn sessions_in(conn: &mut PgConnection) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT count(*) FROM sessions").fetch_one(conn).await
+}
+
+/// Writes `count` expired sessions behind the store's back.
+async fn insert_expired(conn: &mut PgConnection, count: i32) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO sessions (key, customer_id, expires_at, record) \
+         SELECT sha256(convert_to(gen_random_uuid()::text, 'UTF8')), NULL, 0, '\\x00' FROM generate_series(1, $1)",
+    )
+    .bind(count)
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
+/// Polls until the table holds `count` sessions; false if it does not within 10 s, so a slow
+/// machine makes the test slower, not flaky.
+async fn eventually_holds(conn: &mut PgConnection, count: i64) -> Result<bool, sqlx::Error> {
+    let started = Instant::now();
+    while sessions_in(conn).await? != count {
+        if started.elapsed() > Duration::from_secs(10) {
+            return Ok(false);
+        }
+        tokio::time::sleep(INTERVAL / 2).await;
+    }
+    Ok(true)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_task_purges_and_stops_when_the_store_is_dropped() {
+    let schema = common::Schema::new().await;
+    let store = schema.options().purge_interval(Some(INTERVAL)).connect().await.unwrap();
+    let clone = store.clone();
+    let live = SessionId::generate().unwrap().key();
+    store.create_session(&live, &common::session(None)).await.unwrap();
+    for _ in 0..3 {
+        store.create_session(&SessionId::generate().unwrap().key(), &common::expired_session()).await.unwrap();
+    }
+    let mut conn = schema.conn().await;
+    assert!(eventually_holds(&mut conn, 1).await.unwrap(), "the purge task never purged");
+    assert!(store.load_session(&live).await.unwrap().is_some(), "the purge took a live session");
+
+    // A clone keeps the task alive; only the last one stops it.
+    drop(store);
+    insert_expired(&mut conn, 1).await.unwrap();
+    assert!(eventually_holds(&mut conn, 1).await.unwrap(), "dropping one clone stopped the purge");
+
+    drop(clone);
+    // Let an abort that raced with a tick finish before looking.
+    tokio::time::sleep(INTERVAL).await;
+    insert_expired(&mut conn, 1).await.unwrap();
+    tokio::time::sleep(INTERVAL * 10).await;
+    assert_eq!(sessions_in(&mut conn).await.unwrap(), 2, "the purge task outlived the store");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn purge_on_demand_counts_what_it_deleted_across_batches() {
+    let schema = common::Schema::new().await;
+    let store = schema.store().await;
+    let mut conn = schema.conn().await;
+    // More than one batch of the purge's deletes.
+    insert_expired(&mut conn, 2500).await.unwrap();
+    let live = SessionId::generate().unwrap().key();
+    store.create_session(&live, &common::session(None)).await.unwrap();
+    assert_eq!(store.purge_expired_sessions().await.unwrap(), 2500);
+    assert_eq!(store.purge_expired_sessions().await.unwrap(), 0);
+    assert!(store.load_session(&live).await.unwrap().is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_session_is_gone_before_the_purge_reaches_it() {
+    // Between purges, an expired row is still there, yet loads as None, cannot be saved, and a
+    // new session may take its key.
+    let schema = common::Schema::new().await;
+    let store = schema.store().await;
+    let key = SessionId::generate().unwrap().key();
+    store.create_session(&key, &common::expired_session()).await.unwrap();
+    assert!(store.load_session(&key).await.unwrap().is_none());
+    let saved = store.save_session(&key, &common::session(None)).await;
+    assert!(matches!(saved, Err(customer_auth_core::Error::NotFound)), "{saved:?}");
+    let fresh = common::session(None);
+    store.create_session(&key, &fresh).await.unwrap();
+    assert_eq!(store.load_session(&key).await.unwrap(), Some(fresh));
+}
