@@ -90,7 +90,9 @@ impl Config {
             }
             Backend::Sqlite if !url.starts_with("sqlite:") => format!("sqlite://{url}?mode=rwc"),
             Backend::Sqlite => url,
-            Backend::Redis => return Err(StartError::UnsupportedDatabase(format!("{url} (orders need sqlite:// or postgres://)"))),
+            Backend::Redis => {
+                return Err(StartError::UnsupportedDatabase(format!("{url} (orders need sqlite:// or postgres://)")));
+            }
         })
     }
 

@@ -57,7 +57,8 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
     let orders = Orders::open(&orders_url).await.map_err(|source| StartError::Orders { url: orders_url, source })?;
     let hasher = PasswordHasher::new(config.bcrypt_cost)?;
     let auth = Auth::new(stores.customers.clone()).with_hasher(hasher);
-    let templates = Arc::new(Templates::new().map_err(|err| StartError::Store(customer_auth::Error::Config(err.to_string())))?);
+    let templates =
+        Arc::new(Templates::new().map_err(|err| StartError::Store(customer_auth::Error::Config(err.to_string())))?);
     let secure = config.secure_cookies();
     if !secure {
         tracing::warn!(

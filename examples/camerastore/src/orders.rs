@@ -45,11 +45,8 @@ impl Orders {
         } else {
             "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"
         };
-        let pool = AnyPoolOptions::new()
-            .max_connections(4)
-            .acquire_timeout(Duration::from_secs(5))
-            .connect(url)
-            .await?;
+        let pool =
+            AnyPoolOptions::new().max_connections(4).acquire_timeout(Duration::from_secs(5)).connect(url).await?;
         sqlx::query(&format!(
             "CREATE TABLE IF NOT EXISTS orders (id {id}, customer_id TEXT NOT NULL, item TEXT NOT NULL, \
              price_cents BIGINT NOT NULL, placed_at BIGINT NOT NULL)"
