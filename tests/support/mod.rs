@@ -3,6 +3,10 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod client;
+pub mod proxy;
+pub mod servers;
+
 use camerastore::Config;
 use clap::Parser;
 
@@ -16,20 +20,23 @@ pub struct Shop {
 }
 
 impl Shop {
-    /// Starts a fresh shop: bcrypt cost 4 (fast tests), plain-http cookies.
+    /// Starts a fresh shop on its own SQLite file: bcrypt cost 4 (fast tests), plain-http cookies.
     pub async fn start() -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let url = format!("sqlite://{}", dir.path().join("camerastore.db").display());
-        let config = Config::parse_from([
-            "camerastore",
-            "--database-url",
-            &url,
-            "--bind",
-            "127.0.0.1:0",
-            "--bcrypt-cost",
-            "4",
-            "--insecure-cookies",
-        ]);
+        Self::start_in(dir, &["--database-url", &url]).await
+    }
+
+    /// Starts a shop with these flags besides the test defaults (bcrypt cost 4, plain-http
+    /// cookies, an ephemeral port).
+    pub async fn start_with(flags: &[&str]) -> Self {
+        Self::start_in(tempfile::tempdir().expect("a temporary directory"), flags).await
+    }
+
+    async fn start_in(dir: tempfile::TempDir, flags: &[&str]) -> Self {
+        let mut args = vec!["camerastore", "--bind", "127.0.0.1:0", "--bcrypt-cost", "4", "--insecure-cookies"];
+        args.extend_from_slice(flags);
+        let config = Config::parse_from(args);
         let router = camerastore::build(&config).await.expect("the shop starts");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let address = listener.local_addr().expect("the port");

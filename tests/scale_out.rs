@@ -1,0 +1,64 @@
+//! Three camerastore instances on three ports share one PostgreSQL database (customers and
+//! orders) and one Redis (sessions), as app servers behind a load balancer do: an account made
+//! on one is there on the others, a session made on one is valid on every other, and a logout
+//! on one is seen by all at once.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// Tests state their expectations with unwrap and panic, helpers included.
+
+mod support;
+
+use base64::Engine as _;
+use reqwest::StatusCode;
+use support::Shop;
+use support::client::*;
+use support::servers::{PgDatabase, clear_redis, redis_address, redis_prefix};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_instances_share_customers_in_postgres_and_sessions_in_redis() {
+    let database = PgDatabase::create().await;
+    let prefix = redis_prefix();
+    let postgres = database.url(None);
+    let redis = format!("redis://{}", redis_address());
+    let mut key = [0u8; 64];
+    getrandom::fill(&mut key).unwrap();
+    let key = base64::engine::general_purpose::STANDARD.encode(key);
+    let flags = [
+        "--database-url",
+        postgres.as_str(),
+        "--session-url",
+        redis.as_str(),
+        "--redis-prefix",
+        prefix.as_str(),
+        "--cookie-key",
+        key.as_str(),
+    ];
+    let shops = [Shop::start_with(&flags).await, Shop::start_with(&flags).await, Shop::start_with(&flags).await];
+
+    // Cookies are per host, not per port, so one client is one browser behind a balancer.
+    let (client, jar) = new_client();
+    let created = register(&shops[0], &client, "cartier", "cartier@example.com", PASSWORD).await;
+    assert_eq!(created.status(), StatusCode::SEE_OTHER, "register on the first instance");
+
+    let signed_in = sign_in(&shops[1], &client, "Cartier", PASSWORD).await;
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER, "log in on the second instance");
+    let cookie = session_cookie(&shops[1], &jar).expect("a session cookie");
+
+    let orders = get_with_cookie(&shops[2], "/account/orders", &cookie, "text/html").await;
+    assert_eq!(orders.status(), StatusCode::OK, "the session works on the third instance");
+    let body = orders.text().await.unwrap();
+    assert!(body.contains("cartier"), "{body}");
+    assert!(body.contains("Leica"), "orders written by the first instance are seen by the third: {body}");
+
+    let logout = client.get(shops[0].url("/logout")).send().await.unwrap();
+    assert_eq!(logout.status(), StatusCode::SEE_OTHER, "log out on the first instance");
+    for shop in &shops[1..] {
+        let refused = get_with_cookie(shop, "/account/orders", &cookie, "text/html").await;
+        assert_eq!(refused.status(), StatusCode::SEE_OTHER, "the logged-out cookie is refused on {}", shop.base);
+        assert_eq!(location(&refused), "/login");
+    }
+
+    drop(shops);
+    clear_redis(&prefix).await;
+    database.drop_database().await;
+}
