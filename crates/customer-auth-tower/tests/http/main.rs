@@ -1,5 +1,6 @@
 //! The layers over real HTTP: an axum server on an ephemeral port, a real HTTP client, and
-//! every test run against both `MemoryStore` and `SqliteStore`.
+//! every test run against `MemoryStore`, `SqliteStore`, and customers in Postgres with sessions in
+//! Redis (the real servers).
 
 // Tests state their expectations with unwrap and panic, helpers included.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -22,6 +23,14 @@ macro_rules! on_every_store {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     super::$name(crate::common::sqlite_stores().await).await
+                }
+            )*
+        }
+        mod postgres_redis {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(crate::common::postgres_redis_stores().await).await
                 }
             )*
         }

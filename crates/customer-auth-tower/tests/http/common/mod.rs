@@ -3,6 +3,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod counting_store;
+mod servers;
 
 use std::sync::Arc;
 
@@ -18,6 +19,7 @@ use http::StatusCode;
 use serde::Deserialize;
 
 pub use counting_store::CountingStore;
+pub use servers::postgres_redis_stores;
 
 pub const PASSWORD: &str = "correct horse battery";
 
@@ -26,18 +28,19 @@ pub struct Stores {
     pub customers: Arc<dyn CustomerStore>,
     pub sessions: Arc<CountingStore>,
     _dir: Option<tempfile::TempDir>,
+    _servers: Option<servers::Cleanup>,
 }
 
 pub async fn memory_stores() -> Stores {
     let store = Arc::new(customer_auth_core::MemoryStore::new());
-    Stores { customers: store.clone(), sessions: Arc::new(CountingStore::new(store)), _dir: None }
+    Stores { customers: store.clone(), sessions: Arc::new(CountingStore::new(store)), _dir: None, _servers: None }
 }
 
 pub async fn sqlite_stores() -> Stores {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("shop.db").display());
     let store = Arc::new(customer_auth_sqlite::SqliteStore::connect(&url).await.unwrap());
-    Stores { customers: store.clone(), sessions: Arc::new(CountingStore::new(store)), _dir: Some(dir) }
+    Stores { customers: store.clone(), sessions: Arc::new(CountingStore::new(store)), _dir: Some(dir), _servers: None }
 }
 
 pub struct App {
