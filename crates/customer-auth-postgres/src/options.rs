@@ -114,9 +114,12 @@ impl PostgresStoreOptions {
         self
     }
 
-    /// Checks the options, connects (one connection at once, more on demand), creates the schema
-    /// and applies the migrations unless turned off, and starts the purge task. Needs a Tokio
-    /// runtime.
+    /// Checks the options, opens one connection now (the pool opens more on demand), creates the
+    /// schema and applies the migrations unless turned off, and starts the purge task. Needs a
+    /// Tokio runtime.
+    ///
+    /// A server that refuses connections or does not answer fails within about twice the
+    /// [acquire timeout](Self::acquire_timeout), with the driver's reason in the error.
     pub async fn connect(self) -> Result<PostgresStore, Error> {
         validate_schema(&self.schema)?;
         if self.max_connections == 0 {
