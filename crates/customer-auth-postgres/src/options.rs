@@ -19,6 +19,9 @@ pub const DEFAULT_SCHEMA: &str = "customer_auth";
 const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 const DEFAULT_MAX_CONNECTIONS: u32 = 10;
 const DEFAULT_PURGE_INTERVAL: Duration = Duration::from_secs(60);
+/// A pooled connection idle this long is pinged before use, as a server restart or a firewall
+/// may have cut it meanwhile.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);
 /// Postgres truncates identifiers longer than this (NAMEDATALEN - 1), so two long names could
 /// silently mean one schema.
 const MAX_IDENTIFIER_BYTES: usize = 63;
@@ -165,6 +168,21 @@ impl PostgresStoreOptions {
         PgPoolOptions::new()
             .max_connections(self.max_connections)
             .acquire_timeout(self.acquire_timeout)
+            // sqlx pings every connection it hands out by default: a second round trip on every
+            // call (a session load against a local server took 0.73 ms with it, 0.30 ms without).
+            // sqlx also pings each connection as it comes back, off the request's path, and drops
+            // a broken one; so only a connection that sat idle for a while is pinged before use.
+            // A server restart can still fail the first call on a connection that was busy just
+            // before: Unavailable (a 503), and the broken connection is gone.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= IDLE_BEFORE_PING {
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
             // Every connection, including the ones the pool opens later, reads and writes the
             // store's schema only (pg_catalog is always searched), so the queries and migrations
             // name their tables unqualified and the app's own tables never get in the way.
