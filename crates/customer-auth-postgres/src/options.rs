@@ -295,8 +295,8 @@ mod tests {
             "ßhop",
             &"a".repeat(64),
         ] {
-            let err = validate_schema(schema).unwrap_err();
-            assert!(err.to_string().contains("customer_auth"), "{schema}: {err}");
+            let message = validate_schema(schema).err().map(|err| err.to_string()).unwrap_or_default();
+            assert!(message.contains("customer_auth"), "{schema:?} was accepted or the error is unclear: {message}");
         }
     }
 
@@ -306,11 +306,12 @@ mod tests {
             assert!(parse_url(url).is_ok(), "{url}");
         }
         for url in ["", "mysql://shop:secret@db/shop", "db.internal:5432", "sqlite::memory:"] {
-            let err = parse_url(url).unwrap_err();
-            assert!(err.to_string().contains("use postgres://user:password@host:port/database"), "{url}: {err}");
+            let message = parse_url(url).err().map(|err| err.to_string()).unwrap_or_default();
+            assert!(message.contains("use postgres://user:password@host:port/database"), "{url}: {message}");
         }
-        let err = parse_url("postgres://shop:hunter2@db.internal:notaport/shop").unwrap_err();
-        assert!(!err.to_string().contains("hunter2") && !format!("{err:?}").contains("hunter2"), "{err:?}");
+        let err = parse_url("postgres://shop:hunter2@db.internal:notaport/shop").err();
+        assert!(err.is_some(), "a port that is not a number was accepted");
+        assert!(!format!("{err:?}").contains("hunter2") && !err.is_some_and(|err| err.to_string().contains("hunter2")));
     }
 
     #[test]
