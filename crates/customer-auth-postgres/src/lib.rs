@@ -51,6 +51,8 @@
 //! - Sessions are filed under their [`SessionKey`](customer_auth_core::SessionKey), the SHA-256
 //!   of the id: the id itself is never stored. A background task deletes expired sessions
 //!   ([`PostgresStoreOptions::purge_interval`]); expired ones never load in the meantime.
+//! - `search_path` is a session setting and statements are prepared per connection: behind a
+//!   connection pooler such as PgBouncer, use its session pooling mode.
 //! - A server that cannot be reached, an I/O error or no free connection within the acquire
 //!   timeout ([`PostgresStoreOptions::acquire_timeout`], 5 s by default) is
 //!   [`Error::Unavailable`](customer_auth_core::Error::Unavailable): the web layer answers 503

@@ -19,6 +19,9 @@ pub const DEFAULT_SCHEMA: &str = "customer_auth";
 const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 const DEFAULT_MAX_CONNECTIONS: u32 = 10;
 const DEFAULT_PURGE_INTERVAL: Duration = Duration::from_secs(60);
+/// A pooled connection idle this long is pinged before use, as a server restart or a firewall
+/// may have cut it meanwhile.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);
 /// Postgres truncates identifiers longer than this (NAMEDATALEN - 1), so two long names could
 /// silently mean one schema.
 const MAX_IDENTIFIER_BYTES: usize = 63;
@@ -114,9 +117,12 @@ impl PostgresStoreOptions {
         self
     }
 
-    /// Checks the options, connects (one connection at once, more on demand), creates the schema
-    /// and applies the migrations unless turned off, and starts the purge task. Needs a Tokio
-    /// runtime.
+    /// Checks the options, opens one connection now (the pool opens more on demand), creates the
+    /// schema and applies the migrations unless turned off, and starts the purge task. Needs a
+    /// Tokio runtime.
+    ///
+    /// A server that refuses connections or does not answer fails within about twice the
+    /// [acquire timeout](Self::acquire_timeout), with the driver's reason in the error.
     pub async fn connect(self) -> Result<PostgresStore, Error> {
         validate_schema(&self.schema)?;
         if self.max_connections == 0 {
@@ -162,6 +168,21 @@ impl PostgresStoreOptions {
         PgPoolOptions::new()
             .max_connections(self.max_connections)
             .acquire_timeout(self.acquire_timeout)
+            // sqlx pings every connection it hands out by default: a second round trip on every
+            // call (a session load against a local server took 0.73 ms with it, 0.30 ms without).
+            // sqlx also pings each connection as it comes back, off the request's path, and drops
+            // a broken one; so only a connection that sat idle for a while is pinged before use.
+            // A server restart can still fail the first call on a connection that was busy just
+            // before: Unavailable (a 503), and the broken connection is gone.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= IDLE_BEFORE_PING {
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
             // Every connection, including the ones the pool opens later, reads and writes the
             // store's schema only (pg_catalog is always searched), so the queries and migrations
             // name their tables unqualified and the app's own tables never get in the way.
@@ -274,8 +295,8 @@ mod tests {
             "ßhop",
             &"a".repeat(64),
         ] {
-            let err = validate_schema(schema).unwrap_err();
-            assert!(err.to_string().contains("customer_auth"), "{schema}: {err}");
+            let message = validate_schema(schema).err().map(|err| err.to_string()).unwrap_or_default();
+            assert!(message.contains("customer_auth"), "{schema:?} was accepted or the error is unclear: {message}");
         }
     }
 
@@ -285,11 +306,12 @@ mod tests {
             assert!(parse_url(url).is_ok(), "{url}");
         }
         for url in ["", "mysql://shop:secret@db/shop", "db.internal:5432", "sqlite::memory:"] {
-            let err = parse_url(url).unwrap_err();
-            assert!(err.to_string().contains("use postgres://user:password@host:port/database"), "{url}: {err}");
+            let message = parse_url(url).err().map(|err| err.to_string()).unwrap_or_default();
+            assert!(message.contains("use postgres://user:password@host:port/database"), "{url}: {message}");
         }
-        let err = parse_url("postgres://shop:hunter2@db.internal:notaport/shop").unwrap_err();
-        assert!(!err.to_string().contains("hunter2") && !format!("{err:?}").contains("hunter2"), "{err:?}");
+        let err = parse_url("postgres://shop:hunter2@db.internal:notaport/shop").err();
+        assert!(err.is_some(), "a port that is not a number was accepted");
+        assert!(!format!("{err:?}").contains("hunter2") && !err.is_some_and(|err| err.to_string().contains("hunter2")));
     }
 
     #[test]

@@ -62,8 +62,7 @@ async fn bad_options_are_config_errors() {
 #[tokio::test]
 async fn a_wrong_database_is_a_clear_error_not_unavailable() {
     let schema = common::Schema::new().await;
-    let mut options = common::url().parse::<sqlx::postgres::PgConnectOptions>().unwrap();
-    options = options.database("customer_auth_no_such_database");
+    let options = common::url().parse::<sqlx::postgres::PgConnectOptions>().unwrap();
     let url = format!(
         "postgres://{}@{}:{}/customer_auth_no_such_database",
         options.get_username(),

@@ -34,6 +34,10 @@ pub(crate) async fn admin() -> PgConnection {
     };
     match connected {
         Ok(conn) => conn,
+        Err(err) if std::env::var_os("CUSTOMER_AUTH_TEST_POSTGRES_URL").is_some() => panic!(
+            "PostgreSQL at CUSTOMER_AUTH_TEST_POSTGRES_URL is not reachable ({err}); start that server, \
+             or unset the variable to use the local one at 127.0.0.1:5432"
+        ),
         Err(err) => panic!(
             "PostgreSQL at 127.0.0.1:5432 is not reachable ({err}); start it with: \
              pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start \
