@@ -41,6 +41,7 @@ mod field_errors;
 mod hasher;
 mod lockout;
 mod memory_store;
+mod purge_task;
 mod registration;
 mod secret;
 mod session_id;
@@ -55,6 +56,7 @@ pub use field_errors::FieldErrors;
 pub use hasher::{DEFAULT_COST, MAX_COST, MIN_COST, PasswordHasher};
 pub use lockout::{FailedLogin, LockoutPolicy};
 pub use memory_store::MemoryStore;
+pub use purge_task::PurgeTask;
 pub use registration::{
     MAX_EMAIL_CHARS, MAX_NAME_CHARS, MAX_PASSWORD_BYTES, MAX_USERNAME_CHARS, MIN_PASSWORD_CHARS, MIN_USERNAME_CHARS,
     NewCustomer, Registration,

@@ -9,7 +9,7 @@ use sqlx::{ConnectOptions as _, Connection as _, Executor as _};
 use crate::Error;
 #[cfg(doc)]
 use crate::MIGRATOR;
-use crate::purge::PurgeTask;
+use crate::purge::spawn_purge_task;
 use crate::store::{Inner, PostgresStore};
 
 /// The schema the tables live in unless [`PostgresStoreOptions::schema`] says otherwise.
@@ -151,7 +151,7 @@ impl PostgresStoreOptions {
         if self.migrate {
             crate::store::migrate(&pool, &self.schema, &server).await?;
         }
-        let purge = self.purge_interval.map(|interval| PurgeTask::spawn(pool.clone(), interval));
+        let purge = self.purge_interval.map(|interval| spawn_purge_task(pool.clone(), interval));
         Ok(PostgresStore::from_inner(Inner {
             pool,
             schema: self.schema,

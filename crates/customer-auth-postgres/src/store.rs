@@ -2,11 +2,12 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use customer_auth_core::PurgeTask;
+
 use sqlx::Executor as _;
 use sqlx::migrate::MigrateError;
 use sqlx::postgres::PgPool;
 
-use crate::purge::PurgeTask;
 use crate::{Error, MIGRATOR, PostgresStoreOptions};
 
 /// SQLSTATE `duplicate_schema`.

@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-use crate::purge::PurgeTask;
+use crate::purge::spawn_purge_task;
 use crate::store::{Pools, SqliteStore};
 use crate::{Error, MIGRATOR};
 
@@ -128,7 +128,7 @@ impl SqliteStoreOptions {
                 Pools { writer, readers, reader_count: self.readers }
             }
         };
-        let purge = self.purge_interval.map(|interval| PurgeTask::spawn(pools.writer.clone(), interval));
+        let purge = self.purge_interval.map(|interval| spawn_purge_task(pools.writer.clone(), interval));
         Ok(SqliteStore::new(pools, path, self.purge_interval, purge))
     }
 

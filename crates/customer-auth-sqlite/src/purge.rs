@@ -1,9 +1,10 @@
 use std::time::Duration;
 
-use customer_auth_core::Timestamp;
+use customer_auth_core::{PurgeTask, Timestamp};
+
 use sqlx::sqlite::SqlitePool;
-use tokio::task::JoinHandle;
-use tokio::time::{Instant, MissedTickBehavior};
+
+use crate::error::store_error;
 
 /// Rows deleted per statement. A purge after a long pause can meet a very large backlog; in
 /// batches the single writer is released between statements, so logins and other writes are
@@ -29,37 +30,16 @@ pub(crate) async fn purge_expired(writer: &SqlitePool) -> Result<u64, sqlx::Erro
     }
 }
 
-/// The background purge. It holds a clone of the writer pool, never the store, so it cannot
-/// keep the store alive; the store holds this guard, and dropping the guard stops the task.
-pub(crate) struct PurgeTask {
-    handle: JoinHandle<()>,
-}
-
-impl PurgeTask {
-    /// Starts purging every `interval` (which must not be zero), beginning one interval from now.
-    pub(crate) fn spawn(writer: SqlitePool, interval: Duration) -> Self {
-        let handle = tokio::spawn(async move {
-            let mut ticks = tokio::time::interval_at(Instant::now() + interval, interval);
-            // After a stall, one purge catches up with everything; a burst of them would not.
-            ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
-            loop {
-                ticks.tick().await;
-                match purge_expired(&writer).await {
-                    Ok(0) => {}
-                    Ok(purged) => tracing::debug!(purged, "purged expired sessions"),
-                    // SqliteStore::close was called: nothing left to purge through.
-                    Err(sqlx::Error::PoolClosed) => return,
-                    // Worth a warning, not an end: the next tick may find the database back.
-                    Err(err) => tracing::warn!(error = %err, "purging expired sessions failed"),
-                }
+/// The background purge for a store on `writer`, stopped when the returned guard is dropped.
+pub(crate) fn spawn_purge_task(writer: SqlitePool, interval: Duration) -> PurgeTask {
+    PurgeTask::spawn(interval, move || {
+        let writer = writer.clone();
+        async move {
+            match purge_expired(&writer).await {
+                // SqliteStore::close was called: nothing left to purge through until it is dropped.
+                Err(sqlx::Error::PoolClosed) => Ok(0),
+                purged => purged.map_err(store_error),
             }
-        });
-        Self { handle }
-    }
-}
-
-impl Drop for PurgeTask {
-    fn drop(&mut self) {
-        self.handle.abort();
-    }
+        }
+    })
 }

@@ -2,9 +2,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use customer_auth_core::PurgeTask;
+
 use sqlx::sqlite::SqlitePool;
 
-use crate::purge::PurgeTask;
 use crate::{Error, MIGRATOR, SqliteStoreOptions};
 
 /// Customers and sessions in one SQLite database: implements both
