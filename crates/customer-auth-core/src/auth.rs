@@ -2,21 +2,30 @@ use std::sync::Arc;
 
 use crate::{
     Customer, CustomerId, CustomerStatus, CustomerStore, Error, FailedLogin, LockoutPolicy, Password, PasswordHasher,
-    Registration, Result, Roles, Timestamp,
+    Registration, Result, Roles, SessionStore, Timestamp,
 };
 
 /// The service an app calls to register and log in customers. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Auth {
-    customers: Arc<dyn CustomerStore>,
-    hasher: PasswordHasher,
+    pub(crate) customers: Arc<dyn CustomerStore>,
+    /// Where the customers' sessions live, so that what changes a principal can end them.
+    pub(crate) sessions: Option<Arc<dyn SessionStore>>,
+    pub(crate) hasher: PasswordHasher,
     lockout: LockoutPolicy,
 }
 
 impl Auth {
     /// An `Auth` over `customers` with bcrypt cost 12 and the default lockout policy.
     pub fn new(customers: Arc<dyn CustomerStore>) -> Self {
-        Self { customers, hasher: PasswordHasher::default(), lockout: LockoutPolicy::default() }
+        Self { customers, sessions: None, hasher: PasswordHasher::default(), lockout: LockoutPolicy::default() }
+    }
+
+    /// Ends customers' sessions in `sessions` whenever their password, roles or status change,
+    /// or the account is deleted. The account methods refuse to run without it, since they
+    /// would leave sessions alive with a stale principal.
+    pub fn with_sessions(self, sessions: Arc<dyn SessionStore>) -> Self {
+        Self { sessions: Some(sessions), ..self }
     }
 
     /// Uses `hasher` (another cost or concurrency) for new hashes and verification.

@@ -31,6 +31,7 @@
 //! | --- | --- |
 //! | `conformance` | [`conformance`], the suite every store runs |
 
+mod account;
 mod auth;
 mod common_passwords;
 #[cfg(feature = "conformance")]
@@ -59,7 +60,7 @@ pub use memory_store::MemoryStore;
 pub use purge_task::PurgeTask;
 pub use registration::{
     MAX_EMAIL_CHARS, MAX_NAME_CHARS, MAX_PASSWORD_BYTES, MAX_USERNAME_CHARS, MIN_PASSWORD_CHARS, MIN_USERNAME_CHARS,
-    NewCustomer, Registration,
+    NewCustomer, Registration, validate_new_password,
 };
 pub use secret::{Password, PasswordHash};
 pub use session_id::{SESSION_ID_CHARS, SessionId, SessionKey};

@@ -71,6 +71,19 @@ impl Registration {
     }
 }
 
+/// Checks a new password (a change or a reset) by the same rules as registration: `password`
+/// and `confirmPassword` are the fields the errors are filed under.
+pub fn validate_new_password(
+    password: &Password,
+    confirm: &Password,
+    username: &str,
+    email: &str,
+) -> Result<(), FieldErrors> {
+    let mut errors = FieldErrors::new();
+    self::password(&mut errors, password, confirm, [username, email]);
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
+}
+
 fn has_control(value: &str) -> bool {
     value.chars().any(char::is_control)
 }

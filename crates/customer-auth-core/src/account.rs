@@ -1,0 +1,115 @@
+//! What changes an account after registration: password change, roles, status, deletion and
+//! ending sessions. Each change that could leave a session with a stale principal (the
+//! session carries username, roles and status) ends the customer's sessions in the same call.
+
+use std::sync::Arc;
+
+use crate::{
+    Auth, Customer, CustomerId, CustomerStatus, Error, Password, Result, Roles, SessionStore, Timestamp,
+    validate_new_password,
+};
+
+/// The audit target every account event goes to.
+const AUDIT: &str = "customer_auth::audit";
+
+impl Auth {
+    fn session_store(&self) -> Result<&Arc<dyn SessionStore>> {
+        self.sessions.as_ref().ok_or_else(|| {
+            Error::Config(
+                "this needs the session store to end the customer's sessions; build Auth with .with_sessions(store)"
+                    .into(),
+            )
+        })
+    }
+
+    async fn existing(&self, id: CustomerId) -> Result<Customer> {
+        self.customers.find_customer(id).await?.ok_or(Error::NotFound)
+    }
+
+    /// Ends every session of the customer (log out everywhere) and returns how many there were.
+    pub async fn end_sessions(&self, id: CustomerId) -> Result<u64> {
+        let ended = self.session_store()?.delete_customer_sessions(id).await?;
+        tracing::info!(target: AUDIT, customer_id = %id, sessions = ended, outcome = "success", "logged out everywhere");
+        Ok(ended)
+    }
+
+    /// Changes a password after checking the current one.
+    ///
+    /// A wrong current password gives [`Error::InvalidCredentials`] (and counts as a failed
+    /// login, so guessing through this form locks the account like the login form does); a new
+    /// password that breaks the rules gives [`Error::Validation`] with the errors under
+    /// `password` and `confirmPassword`. On success every session of the customer ends: log the
+    /// current browser in again (which gives it a fresh session id) to keep it signed in.
+    pub async fn change_password(
+        &self,
+        id: CustomerId,
+        current: &Password,
+        new: &Password,
+        confirm: &Password,
+    ) -> Result<Customer> {
+        let sessions = self.session_store()?;
+        let mut customer = self.existing(id).await?;
+        let matches = self.hasher.verify(current, &customer.password_hash).await?;
+        if !matches || customer.is_locked(Timestamp::now()) {
+            if !matches {
+                self.record_failed_login(id).await?;
+            }
+            tracing::info!(target: AUDIT, customer_id = %id, outcome = "wrong_password", "password change refused");
+            return Err(Error::InvalidCredentials);
+        }
+        validate_new_password(new, confirm, &customer.username, &customer.email).map_err(Error::Validation)?;
+        let hash = self.hasher.hash(new).await?;
+        let now = Timestamp::now();
+        self.customers.set_password_hash(id, &hash, now).await?;
+        customer.password_hash = hash;
+        customer.updated_at = now;
+        sessions.delete_customer_sessions(id).await?;
+        tracing::info!(target: AUDIT, customer_id = %id, outcome = "success", "password changed");
+        Ok(customer)
+    }
+
+    /// Disables or enables a customer. Disabling ends every session at once.
+    pub async fn set_status(&self, id: CustomerId, status: CustomerStatus) -> Result<Customer> {
+        let sessions = self.session_store()?;
+        let mut customer = self.existing(id).await?;
+        customer.status = status;
+        self.customers.update_customer(&customer).await?;
+        // The sessions carry the status; ending them makes the change take effect at once.
+        sessions.delete_customer_sessions(id).await?;
+        tracing::info!(target: AUDIT, customer_id = %id, status = status.as_str(), outcome = "success", "status changed");
+        Ok(customer)
+    }
+
+    /// Replaces a customer's roles; their sessions end, so the new roles are in force at the
+    /// next login.
+    pub async fn set_roles(&self, id: CustomerId, roles: Roles) -> Result<Customer> {
+        let sessions = self.session_store()?;
+        let mut customer = self.existing(id).await?;
+        customer.roles = roles;
+        self.customers.update_customer(&customer).await?;
+        sessions.delete_customer_sessions(id).await?;
+        let roles = customer.roles.iter().map(String::as_str).collect::<Vec<_>>().join(",");
+        tracing::info!(target: AUDIT, customer_id = %id, roles, outcome = "success", "roles changed");
+        Ok(customer)
+    }
+
+    /// Deletes the customer's own account after checking the password: every session ends and
+    /// the customer is gone. A wrong password gives [`Error::InvalidCredentials`] and counts as
+    /// a failed login.
+    pub async fn delete_account(&self, id: CustomerId, password: &Password) -> Result<()> {
+        let sessions = self.session_store()?;
+        let customer = self.existing(id).await?;
+        let matches = self.hasher.verify(password, &customer.password_hash).await?;
+        if !matches || customer.is_locked(Timestamp::now()) {
+            if !matches {
+                self.record_failed_login(id).await?;
+            }
+            tracing::info!(target: AUDIT, customer_id = %id, outcome = "wrong_password", "account deletion refused");
+            return Err(Error::InvalidCredentials);
+        }
+        sessions.delete_customer_sessions(id).await?;
+        self.customers.delete_customer(id).await?;
+        tracing::info!(target: AUDIT, customer_id = %id, outcome = "success", "account deleted");
+        Ok(())
+    }
+}
