@@ -40,7 +40,8 @@ impl Shop {
         let router = camerastore::build(&config).await.expect("the shop starts");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let address = listener.local_addr().expect("the port");
-        tokio::spawn(async move { axum::serve(listener, router).await.expect("the shop serves") });
+        let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, service).await.expect("the shop serves") });
         Self { base: format!("http://{address}"), config, _dir: dir }
     }
 

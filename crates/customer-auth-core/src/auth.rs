@@ -131,6 +131,16 @@ impl Auth {
             outcome = "wrong_password",
             "login failed"
         );
+        if let Some(until) = failed.locked_until {
+            tracing::warn!(
+                target: "customer_auth::audit",
+                customer_id = %id,
+                failed_logins = failed.failed_logins,
+                locked_until = until.as_unix(),
+                outcome = "locked",
+                "account locked"
+            );
+        }
         Ok(failed)
     }
 }

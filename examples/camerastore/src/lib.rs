@@ -56,7 +56,7 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
     let orders_url = config.orders_url()?;
     let orders = Orders::open(&orders_url).await.map_err(|source| StartError::Orders { url: orders_url, source })?;
     let hasher = PasswordHasher::new(config.bcrypt_cost)?;
-    let auth = Auth::new(stores.customers.clone()).with_hasher(hasher);
+    let auth = Auth::new(stores.customers.clone()).with_sessions(stores.sessions.clone()).with_hasher(hasher);
     let templates =
         Arc::new(Templates::new().map_err(|err| StartError::Store(customer_auth::Error::Config(err.to_string())))?);
     let secure = config.secure_cookies();
@@ -89,7 +89,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         .map_err(|source| StartError::Bind { address: config.bind, source })?;
     let address = listener.local_addr().map_err(StartError::Serve)?;
     tracing::info!("camerastore is open at http://{address}");
-    axum::serve(listener, router)
+    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -82,4 +82,13 @@ impl Orders {
         .fetch_all(&self.pool)
         .await
     }
+
+    /// Deletes a customer's orders (their account is gone).
+    pub async fn delete_for_customer(&self, customer: CustomerId) -> Result<u64, sqlx::Error> {
+        let deleted = sqlx::query("DELETE FROM orders WHERE customer_id = $1")
+            .bind(customer.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(deleted.rows_affected())
+    }
 }

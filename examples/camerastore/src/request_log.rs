@@ -1,19 +1,24 @@
 //! One log line per request, and the headers every page carries.
 
+use std::net::SocketAddr;
 use std::time::Instant;
 
-use axum::extract::Request;
+use axum::extract::{ConnectInfo, Request};
 use axum::middleware::Next;
 use axum::response::Response;
 use http::{HeaderValue, header};
+use tracing::Instrument as _;
 
 /// Logs method, path, status and latency. Never the query string, cookies or body: those
-/// carry tokens and passwords.
+/// carry tokens and passwords. Everything logged while the request runs (the audit events
+/// above all) happens inside a span that carries the client's address.
 pub(crate) async fn log_request(request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
+    let client_ip = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(peer)| peer.ip());
+    let span = tracing::info_span!("request", client_ip = client_ip.map(tracing::field::display));
     let started = Instant::now();
-    let response = next.run(request).await;
+    let response = next.run(request).instrument(span).await;
     tracing::info!(
         target: "camerastore::http",
         %method,

@@ -21,6 +21,8 @@ impl Templates {
             ("login.html", include_str!("../templates/login.html")),
             ("orders.html", include_str!("../templates/orders.html")),
             ("admin.html", include_str!("../templates/admin.html")),
+            ("password.html", include_str!("../templates/password.html")),
+            ("delete_account.html", include_str!("../templates/delete_account.html")),
         ] {
             env.add_template(name, source)?;
         }

@@ -201,6 +201,9 @@ impl Session {
     /// cookie. Anything stored afterwards (a flash message, say) goes into a new session.
     pub async fn logout(&self) -> Result<(), Error> {
         let mut state = self.state().await?;
+        if let Some(principal) = state.principal() {
+            tracing::info!(target: "customer_auth::audit", customer_id = %principal.customer_id, outcome = "success", "logout");
+        }
         state.end_current();
         state.customer = Some(None);
         Ok(())

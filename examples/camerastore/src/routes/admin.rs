@@ -1,18 +1,22 @@
-use axum::extract::State;
-use axum::response::Html;
+use axum::extract::{Path, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use customer_auth::{CustomerId, CustomerStatus, Error};
 use customer_auth_tower::Session;
+use http::StatusCode;
 use minijinja::context;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Layout;
 use crate::AppState;
 use crate::error::AppError;
+use crate::form::{Form, FormRejection};
 
 /// The most customers the page lists.
 const PAGE: u32 = 100;
 
 #[derive(Serialize)]
 struct Row {
+    id: String,
     username: String,
     name: String,
     email: String,
@@ -21,11 +25,13 @@ struct Row {
 }
 
 pub(super) async fn customers(State(state): State<AppState>, session: Session) -> Result<Html<String>, AppError> {
-    let layout = Layout::without_form(&session).await?;
+    // The page has forms (disable / enable), so it always carries a token.
+    let layout = Layout::with_form(&session).await?;
     let customers = state.auth.customers().list_customers(None, PAGE).await?;
     let rows: Vec<Row> = customers
         .into_iter()
         .map(|customer| Row {
+            id: customer.id.to_string(),
             name: format!("{} {}", customer.first_name, customer.last_name),
             roles: customer.roles.iter().cloned().collect::<Vec<_>>().join(", "),
             status: customer.status.as_str(),
@@ -34,4 +40,38 @@ pub(super) async fn customers(State(state): State<AppState>, session: Session) -
         })
         .collect();
     Ok(state.templates.render("admin.html", context! { layout, rows })?)
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub(super) struct StatusChange {
+    status: String,
+}
+
+/// Disables or enables a customer; disabling ends their sessions at once.
+pub(super) async fn set_status(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    form: Result<Form<StatusChange>, FormRejection>,
+) -> Result<Response, AppError> {
+    let Ok(id) = id.parse::<CustomerId>() else {
+        return Ok((StatusCode::NOT_FOUND, "No such customer.").into_response());
+    };
+    let status = match form {
+        Ok(Form(change)) => CustomerStatus::parse(&change.status),
+        Err(FormRejection(status)) => return Ok((status, "The form could not be read.").into_response()),
+    };
+    let Some(status) = status else {
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, "Status must be active or disabled.").into_response());
+    };
+    match state.auth.set_status(id, status).await {
+        Ok(customer) => {
+            let done = if status == CustomerStatus::Disabled { "disabled" } else { "enabled" };
+            session.flash(format!("{} is now {done}.", customer.username)).await?;
+            Ok(Redirect::to("/admin").into_response())
+        }
+        Err(Error::NotFound) => Ok((StatusCode::NOT_FOUND, "No such customer.").into_response()),
+        Err(other) => Err(other.into()),
+    }
 }

@@ -3,8 +3,10 @@
 mod account;
 mod admin;
 mod assets;
+mod delete_account;
 mod home;
 mod login;
+mod password;
 mod register;
 
 use axum::Router;
@@ -17,8 +19,15 @@ use crate::error::AppError;
 
 /// Every route, without the session and CSRF layers (see [`crate::app`]).
 pub(crate) fn routes() -> Router<AppState> {
-    let account = Router::new().route("/account/orders", get(account::orders)).route_layer(RequireLogin::new());
-    let admin = Router::new().route("/admin", get(admin::customers)).route_layer(RequireRole::new("admin"));
+    let account = Router::new()
+        .route("/account/orders", get(account::orders))
+        .route("/account/password", get(password::form).post(password::change))
+        .route("/account/delete", get(delete_account::form).post(delete_account::delete))
+        .route_layer(RequireLogin::new());
+    let admin = Router::new()
+        .route("/admin", get(admin::customers))
+        .route("/admin/customers/{id}/status", axum::routing::post(admin::set_status))
+        .route_layer(RequireRole::new("admin"));
     Router::new()
         .route("/", get(home::home))
         .route("/register", get(register::form))

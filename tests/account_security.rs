@@ -1,0 +1,182 @@
+//! The camerastore example's account pages over real HTTP: password change, disable and enable
+//! by an admin, deleting one's own account, and the audit trail they leave, which must name the
+//! customer and the client address but never a password, hash or session id.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// Tests state their expectations with unwrap and panic, helpers included.
+
+mod support;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use customer_auth::{CustomerStore as _, SqliteStore};
+use reqwest::{Client, StatusCode};
+use support::Shop;
+use support::client::*;
+
+const NEW_PASSWORD: &str = "fresh fixer and stop bath";
+
+async fn post_form(
+    shop: &Shop,
+    client: &Client,
+    page: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let csrf = token(shop, client, page).await;
+    let mut form = vec![("csrf_token", csrf.as_str())];
+    form.extend_from_slice(fields);
+    client.post(shop.url(action)).form(&form).send().await.unwrap()
+}
+
+async fn change_password(shop: &Shop, client: &Client, current: &str) -> reqwest::Response {
+    let fields = [("currentPassword", current), ("password", NEW_PASSWORD), ("confirmPassword", NEW_PASSWORD)];
+    post_form(shop, client, "/account/password", "/account/password", &fields).await
+}
+
+async fn orders_status(shop: &Shop, cookie: &str) -> StatusCode {
+    get_with_cookie(shop, "/account/orders", cookie, "text/html").await.status()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_change_keeps_this_browser_and_ends_every_other_session() {
+    let shop = Shop::start().await;
+    let (laptop, laptop_jar) = logged_in(&shop, "eggleston").await;
+    let (phone, _) = new_client();
+    assert_eq!(sign_in(&shop, &phone, "eggleston", PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    let phone_page = phone.get(shop.url("/account/orders")).send().await.unwrap();
+    assert_eq!(phone_page.status(), StatusCode::OK);
+    let before = session_cookie(&shop, &laptop_jar).unwrap();
+
+    let wrong = change_password(&shop, &laptop, "not my password").await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert!(wrong.text().await.unwrap().contains("not your current password"));
+
+    let weak = post_form(
+        &shop,
+        &laptop,
+        "/account/password",
+        "/account/password",
+        &[("currentPassword", PASSWORD), ("password", "password"), ("confirmPassword", "password")],
+    )
+    .await;
+    assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let changed = change_password(&shop, &laptop, PASSWORD).await;
+    assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&changed), "/account/orders");
+    let after = session_cookie(&shop, &laptop_jar).unwrap();
+    assert_ne!(before, after, "the browser that changed the password gets a new session id");
+    assert_eq!(orders_status(&shop, &after).await, StatusCode::OK, "this browser stays signed in");
+    assert_eq!(orders_status(&shop, &before).await, StatusCode::SEE_OTHER, "its old id is dead");
+    let phone_page = phone.get(shop.url("/account/orders")).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(phone_page.status(), StatusCode::SEE_OTHER, "the other browser is logged out");
+
+    let (fresh, _) = new_client();
+    assert_eq!(sign_in(&shop, &fresh, "eggleston", PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(sign_in(&shop, &fresh, "eggleston", NEW_PASSWORD).await.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disabled_customer_is_logged_out_at_once_and_refused_until_enabled() {
+    let shop = Shop::start().await;
+    let (admin, _) = logged_in(&shop, "curator").await;
+    // Making an admin ends their sessions; the role is in force from the next login.
+    shop.make_admin("curator").await;
+    assert_eq!(sign_in(&shop, &admin, "curator", PASSWORD).await.status(), StatusCode::SEE_OTHER);
+
+    let (_, victim_jar) = logged_in(&shop, "arbus").await;
+    let cookie = session_cookie(&shop, &victim_jar).unwrap();
+    assert_eq!(orders_status(&shop, &cookie).await, StatusCode::OK);
+
+    let store = SqliteStore::connect(&shop.config.database_url).await.unwrap();
+    let arbus = store.find_customer_by_username("arbus").await.unwrap().unwrap();
+    let action = format!("/admin/customers/{}/status", arbus.id);
+    let disabled = post_form(&shop, &admin, "/admin", &action, &[("status", "disabled")]).await;
+    assert_eq!(disabled.status(), StatusCode::SEE_OTHER);
+    assert_eq!(orders_status(&shop, &cookie).await, StatusCode::SEE_OTHER, "the live session ends at once");
+    let (retry, _) = new_client();
+    let refused = sign_in(&shop, &retry, "arbus", PASSWORD).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(refused.text().await.unwrap().contains("disabled"));
+    let listed = admin.get(shop.url("/admin")).send().await.unwrap().text().await.unwrap();
+    assert!(listed.contains("data-enable=\"arbus\""), "{listed}");
+
+    let enabled = post_form(&shop, &admin, "/admin", &action, &[("status", "active")]).await;
+    assert_eq!(enabled.status(), StatusCode::SEE_OTHER);
+    assert_eq!(sign_in(&shop, &retry, "arbus", PASSWORD).await.status(), StatusCode::SEE_OTHER);
+
+    let bogus = post_form(&shop, &admin, "/admin", &action, &[("status", "deleted")]).await;
+    assert_eq!(bogus.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (customer, _) = logged_in(&shop, "nonadmin").await;
+    let forbidden = post_form(&shop, &customer, "/account/orders", &action, &[("status", "disabled")]).await;
+    assert_eq!(forbidden.status(), StatusCode::FORBIDDEN, "only admins change a status");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_deletes_their_own_account_with_the_password() {
+    let shop = Shop::start().await;
+    let (client, jar) = logged_in(&shop, "maier").await;
+    let cookie = session_cookie(&shop, &jar).unwrap();
+    let wrong = post_form(&shop, &client, "/account/delete", "/account/delete", &[("password", "guess")]).await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(orders_status(&shop, &cookie).await, StatusCode::OK, "a refused deletion changes nothing");
+
+    let deleted = post_form(&shop, &client, "/account/delete", "/account/delete", &[("password", PASSWORD)]).await;
+    assert_eq!(deleted.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&deleted), "/");
+    assert_eq!(orders_status(&shop, &cookie).await, StatusCode::SEE_OTHER);
+    let home = client.get(shop.url("/")).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains("Your account has been deleted"), "{home}");
+    let (fresh, _) = new_client();
+    assert_eq!(sign_in(&shop, &fresh, "maier", PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+    let again = register(&shop, &fresh, "maier", "maier@example.com", PASSWORD).await;
+    assert_eq!(again.status(), StatusCode::SEE_OTHER, "the username and email are free again");
+}
+
+/// Everything the subscriber writes, for the test to search.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_trail_names_customer_and_address_but_no_secret() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    tracing_subscriber::fmt().with_env_filter("info").with_ansi(false).with_writer(move || writer.clone()).init();
+
+    let shop = Shop::start().await;
+    let (client, jar) = logged_in(&shop, "winogrand").await;
+    let first_cookie = session_cookie(&shop, &jar).unwrap();
+    let (guesser, _) = new_client();
+    assert_eq!(sign_in(&shop, &guesser, "winogrand", "wrong guess at it").await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(change_password(&shop, &client, PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    let second_cookie = session_cookie(&shop, &jar).unwrap();
+    assert_eq!(client.get(shop.url("/logout")).send().await.unwrap().status(), StatusCode::SEE_OTHER);
+    let store = SqliteStore::connect(&shop.config.database_url).await.unwrap();
+    let customer = store.find_customer_by_username("winogrand").await.unwrap().unwrap();
+
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let audit: Vec<&str> = log.lines().filter(|line| line.contains("customer_auth::audit")).collect();
+    for event in ["customer registered", "login", "login failed", "password changed", "logout"] {
+        assert!(audit.iter().any(|line| line.contains(event)), "no audit event {event:?} in:\n{}", audit.join("\n"));
+    }
+    assert!(audit.iter().all(|line| line.contains("client_ip=127.0.0.1")), "{}", audit.join("\n"));
+    assert!(audit.iter().any(|line| line.contains(&customer.id.to_string())));
+    for secret in
+        [PASSWORD, NEW_PASSWORD, "wrong guess at it", customer.password_hash.as_str(), &first_cookie, &second_cookie]
+    {
+        assert!(!log.contains(secret), "a secret reached the log");
+    }
+}
