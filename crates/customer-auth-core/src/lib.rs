@@ -41,6 +41,7 @@ mod error;
 mod field_errors;
 mod hasher;
 mod lockout;
+mod mailer;
 mod memory_store;
 mod purge_task;
 mod registration;
@@ -56,6 +57,7 @@ pub use error::{BoxError, Error, Result};
 pub use field_errors::FieldErrors;
 pub use hasher::{DEFAULT_COST, MAX_COST, MIN_COST, PasswordHasher};
 pub use lockout::{FailedLogin, LockoutPolicy};
+pub use mailer::{Email, Mailer, OutboxMailer};
 pub use memory_store::MemoryStore;
 pub use purge_task::PurgeTask;
 pub use registration::{
