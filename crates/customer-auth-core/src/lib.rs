@@ -30,6 +30,7 @@
 //! | feature | what it adds |
 //! | --- | --- |
 //! | `conformance` | [`conformance`], the suite every store runs |
+//! | `smtp` | [`SmtpMailer`], account email through an SMTP server |
 
 mod account;
 mod auth;
@@ -48,6 +49,8 @@ mod registration;
 mod secret;
 mod session_id;
 mod session_record;
+#[cfg(feature = "smtp")]
+mod smtp_mailer;
 pub mod store;
 mod timestamp;
 
@@ -67,5 +70,7 @@ pub use registration::{
 pub use secret::{Password, PasswordHash};
 pub use session_id::{SESSION_ID_CHARS, SessionId, SessionKey};
 pub use session_record::{Principal, SessionRecord};
+#[cfg(feature = "smtp")]
+pub use smtp_mailer::SmtpMailer;
 pub use store::{CustomerStore, SessionStore};
 pub use timestamp::Timestamp;
