@@ -6,6 +6,8 @@
 
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -160,10 +162,15 @@ async fn burst_lets_several_through_at_once() {
 /// request without any address is throttled in one shared bucket.
 #[tokio::test]
 async fn plain_extensions_and_the_shared_bucket_without_an_address() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&calls);
     let service = ServiceBuilder::new().layer(ThrottleLayer::per_minute(1)).service(service_fn(
-        |request: Request<String>| async move {
-            let ip = request.extensions().get::<ClientIp>().map(ToString::to_string);
-            Ok::<_, Infallible>(Response::new(ip.unwrap_or_else(|| "unknown".to_owned())))
+        move |request: Request<String>| {
+            counted.fetch_add(1, Ordering::SeqCst);
+            async move {
+                let ip = request.extensions().get::<ClientIp>().map(ToString::to_string);
+                Ok::<_, Infallible>(Response::new(ip.unwrap_or_else(|| "unknown".to_owned())))
+            }
         },
     ));
     let socket = Request::post("/").extension(SocketAddr::from(([192, 0, 2, 20], 1234))).body(String::new()).unwrap();
@@ -177,6 +184,7 @@ async fn plain_extensions_and_the_shared_bucket_without_an_address() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(format!("{:?}", response.body()), "Left(\"unknown\")", "no ClientIp without an address");
     assert_eq!(service.oneshot(anonymous()).await.unwrap().status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "a refused request never reaches the inner service");
 }
 
 #[tokio::test]

@@ -85,14 +85,16 @@ fn bucket(client: IpAddr) -> IpAddr {
 ///
 /// Holds its settings and the limiter in an `Arc` and clones cheaply: every route one layer
 /// wraps (with axum's `route_layer`, all of them) draws on the same budget per client. Build
-/// separate layers for separate budgets.
+/// separate layers for separate budgets. Each builder method returns a layer with a limiter of
+/// its own, so configure it fully before handing it to the router.
 #[derive(Debug, Clone)]
 pub struct ThrottleLayer {
     config: Arc<ThrottleConfig>,
 }
 
 impl ThrottleLayer {
-    /// Allows `quota` per client, such as `Quota::per_minute(nonzero!(5u32))`.
+    /// Allows `quota` per client: a [`Quota`] from `Quota::per_minute`, `per_hour` or
+    /// `with_period`, with `allow_burst` for bursts.
     pub fn new(quota: Quota) -> Self {
         Self { config: Arc::new(ThrottleConfig::new(quota, TrustedProxies::none())) }
     }
