@@ -1,5 +1,6 @@
 //! Tower layers for customer-auth: cookie sessions, login and role guards, CSRF protection,
-//! and axum extractors. They work with any `tower::Service<http::Request<B>>`.
+//! per-client throttling of sensitive forms, and axum extractors. They work with any
+//! `tower::Service<http::Request<B>>`.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -33,7 +34,11 @@
 //!
 //! | feature | default | what it adds |
 //! | --- | --- | --- |
-//! | `axum` | yes | extractors [`Session`], [`CurrentPrincipal`], [`CurrentCustomer`]; `IntoResponse` for [`Error`] |
+//! | `axum` | yes | extractors [`Session`], [`CurrentPrincipal`], [`CurrentCustomer`]; `IntoResponse` for [`Error`]; [`ThrottleLayer`] reads axum's `ConnectInfo<SocketAddr>` |
+//!
+//! Always there: [`SessionLayer`], [`CsrfLayer`], [`RequireLogin`], [`RequireRole`], and
+//! [`ThrottleLayer`] (`429` past a per-client quota of unsafe requests; the resolved address
+//! goes into request extensions as [`ClientIp`]).
 
 pub mod csrf;
 mod error;
@@ -42,6 +47,7 @@ mod extract;
 pub mod guard;
 mod redirect;
 pub mod session;
+pub mod throttle;
 
 pub use cookie::Key;
 pub use csrf::CsrfLayer;
@@ -51,7 +57,8 @@ pub use extract::{AuthRejection, CurrentCustomer, CurrentPrincipal};
 pub use guard::{RequireLogin, RequireRole};
 pub use redirect::{MAX_TARGET_BYTES, is_local_target, local_target};
 pub use session::{Session, SessionLayer};
+pub use throttle::{ClientIp, ThrottleLayer, TrustedProxies, client_ip};
 
 /// The response body of every layer here: the inner service's body, or a short message the
-/// layer answered with itself (a redirect, `401`, `403`, `503`).
+/// layer answered with itself (a redirect, `401`, `403`, `429`, `503`).
 pub type Body<B> = http_body_util::Either<B, http_body_util::Full<bytes::Bytes>>;
