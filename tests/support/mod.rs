@@ -30,11 +30,25 @@ impl Shop {
     /// Starts a shop with these flags besides the test defaults (bcrypt cost 4, plain-http
     /// cookies, an ephemeral port).
     pub async fn start_with(flags: &[&str]) -> Self {
-        Self::start_in(tempfile::tempdir().expect("a temporary directory"), flags).await
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let url = format!("sqlite://{}", dir.path().join("camerastore.db").display());
+        let mut all = vec!["--database-url", url.as_str()];
+        all.extend_from_slice(flags);
+        Self::start_in(dir, &all).await
     }
 
     async fn start_in(dir: tempfile::TempDir, flags: &[&str]) -> Self {
-        let mut args = vec!["camerastore", "--bind", "127.0.0.1:0", "--bcrypt-cost", "4", "--insecure-cookies"];
+        // Every test client is 127.0.0.1: a high throttle unless the test sets its own.
+        let mut args = vec![
+            "camerastore",
+            "--bind",
+            "127.0.0.1:0",
+            "--bcrypt-cost",
+            "4",
+            "--insecure-cookies",
+            "--attempts-per-minute",
+            "10000",
+        ];
         args.extend_from_slice(flags);
         let config = Config::parse_from(args);
         let router = camerastore::build(&config).await.expect("the shop starts");

@@ -3,13 +3,14 @@
 use std::net::SocketAddr;
 
 use clap::{Parser, Subcommand};
+use customer_auth_tower::throttle::IpNet;
 
 use crate::StartError;
 use crate::stores::Backend;
 
 /// A camera shop's account pages on customer-auth.
 #[derive(Parser, Clone)]
-#[command(name = "camerastore", version, about)]
+#[command(name = "camerastore", version, about, args_override_self = true)]
 pub struct Config {
     /// Address to listen on.
     #[arg(long, env = "CAMERASTORE_BIND", default_value = "127.0.0.1:3000")]
@@ -56,6 +57,16 @@ pub struct Config {
     /// bcrypt cost for new password hashes (4 to 31).
     #[arg(long, env = "CAMERASTORE_BCRYPT_COST", default_value_t = customer_auth::DEFAULT_COST)]
     pub bcrypt_cost: u32,
+
+    /// Posts to the login, registration and password forms allowed per client address and
+    /// minute; more get 429 with Retry-After.
+    #[arg(long, env = "CAMERASTORE_ATTEMPTS_PER_MINUTE", default_value_t = 10)]
+    pub attempts_per_minute: u32,
+
+    /// Proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For names the
+    /// client. Without any, the socket's peer is the client and the header is ignored.
+    #[arg(long, env = "CAMERASTORE_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<IpNet>,
 
     /// What to do instead of serving the shop.
     #[command(subcommand)]

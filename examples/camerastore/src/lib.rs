@@ -14,10 +14,10 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::middleware::from_fn;
+use axum::middleware::{from_fn, from_fn_with_state};
 use base64::Engine as _;
 use customer_auth::{Auth, PasswordHasher};
-use customer_auth_tower::{CsrfLayer, Key, SessionLayer};
+use customer_auth_tower::{CsrfLayer, Key, SessionLayer, ThrottleLayer, TrustedProxies};
 
 pub use config::{Command, Config};
 pub use error::StartError;
@@ -39,14 +39,16 @@ pub struct AppState {
 }
 
 /// The shop's router: every route behind the session and CSRF layers, with request logging,
-/// security headers and a body limit.
-pub fn app(state: AppState, sessions: SessionLayer) -> Router {
-    routes::routes()
+/// security headers and a body limit; the login, registration and password forms behind
+/// `throttle`, which also says which proxies may name the client's address.
+pub fn app(state: AppState, sessions: SessionLayer, throttle: ThrottleLayer) -> Router {
+    let trusted: TrustedProxies = throttle.trusted_proxies().clone();
+    routes::routes(throttle)
         .layer(CsrfLayer::new().with_max_form_bytes(MAX_BODY_BYTES))
         .layer(sessions)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(from_fn(request_log::security_headers))
-        .layer(from_fn(request_log::log_request))
+        .layer(from_fn_with_state(trusted, request_log::log_request))
         .with_state(state)
 }
 
@@ -71,7 +73,9 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
         Some(encoded) => sessions = sessions.with_signing_key(cookie_key(encoded)?),
         None => tracing::info!("session cookies are not signed; set CAMERASTORE_COOKIE_KEY to sign them"),
     }
-    Ok(app(AppState { auth, orders, templates }, sessions))
+    let throttle = ThrottleLayer::per_minute(config.attempts_per_minute)
+        .with_trusted_proxies(config.trusted_proxies.iter().copied());
+    Ok(app(AppState { auth, orders, templates }, sessions, throttle))
 }
 
 fn cookie_key(encoded: &str) -> Result<Key, StartError> {

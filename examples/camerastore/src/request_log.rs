@@ -1,21 +1,21 @@
 //! One log line per request, and the headers every page carries.
 
-use std::net::SocketAddr;
 use std::time::Instant;
 
-use axum::extract::{ConnectInfo, Request};
+use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
+use customer_auth_tower::{TrustedProxies, client_ip};
 use http::{HeaderValue, header};
 use tracing::Instrument as _;
 
 /// Logs method, path, status and latency. Never the query string, cookies or body: those
 /// carry tokens and passwords. Everything logged while the request runs (the audit events
 /// above all) happens inside a span that carries the client's address.
-pub(crate) async fn log_request(request: Request, next: Next) -> Response {
+pub(crate) async fn log_request(State(trusted): State<TrustedProxies>, request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    let client_ip = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(peer)| peer.ip());
+    let client_ip = client_ip(&request, &trusted);
     let span = tracing::info_span!("request", client_ip = client_ip.map(tracing::field::display));
     let started = Instant::now();
     let response = next.run(request).instrument(span).await;

@@ -11,18 +11,25 @@ mod register;
 
 use axum::Router;
 use axum::routing::get;
-use customer_auth_tower::{RequireLogin, RequireRole, Session};
+use customer_auth_tower::{RequireLogin, RequireRole, Session, ThrottleLayer};
 use serde::Serialize;
 
 use crate::AppState;
 use crate::error::AppError;
 
 /// Every route, without the session and CSRF layers (see [`crate::app`]).
-pub(crate) fn routes() -> Router<AppState> {
+pub(crate) fn routes(throttle: ThrottleLayer) -> Router<AppState> {
+    // Where passwords are guessed or accounts made in bulk: throttled per client address.
+    let guarded = Router::new()
+        .route("/account/create", axum::routing::post(register::create))
+        .route("/signin", axum::routing::post(login::signin))
+        .route_layer(throttle.clone());
     let account = Router::new()
         .route("/account/orders", get(account::orders))
         .route("/account/password", get(password::form).post(password::change))
         .route("/account/delete", get(delete_account::form).post(delete_account::delete))
+        // The password is guessed here too; the throttle counts only the posts.
+        .route_layer(throttle)
         .route_layer(RequireLogin::new());
     let admin = Router::new()
         .route("/admin", get(admin::customers))
@@ -31,11 +38,10 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home::home))
         .route("/register", get(register::form))
-        .route("/account/create", axum::routing::post(register::create))
         .route("/login", get(login::form))
-        .route("/signin", axum::routing::post(login::signin))
         .route("/logout", get(login::logout).post(login::logout))
         .route("/static/style.css", get(assets::stylesheet))
+        .merge(guarded)
         .merge(account)
         .merge(admin)
 }
