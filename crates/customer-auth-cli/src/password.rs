@@ -25,7 +25,8 @@ pub(crate) fn read() -> Result<NewPassword, CliError> {
 }
 
 fn prompt() -> Result<NewPassword, CliError> {
-    let failed = |err: std::io::Error| CliError::Password(format!("could not read the password from the terminal: {err}"));
+    let failed =
+        |err: std::io::Error| CliError::Password(format!("could not read the password from the terminal: {err}"));
     let password = rpassword::prompt_password("Password: ").map_err(failed)?;
     let confirm = rpassword::prompt_password("Password (again): ").map_err(failed)?;
     // Both go to validation, which answers a mismatch with the web form's own message.

@@ -118,7 +118,7 @@ mod tests {
     #[test]
     fn times_are_rfc3339_in_utc() {
         assert_eq!(rfc3339(Timestamp::from_unix(0)), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(Timestamp::from_unix(1_795_000_000)), "2026-11-18T08:26:40Z");
+        assert_eq!(rfc3339(Timestamp::from_unix(1_795_000_000)), "2026-11-18T11:06:40Z");
     }
 
     #[test]
