@@ -16,6 +16,7 @@ mod audit;
 mod cli;
 mod commands;
 mod error;
+mod output;
 mod password;
 mod store_url;
 

@@ -5,6 +5,7 @@ use customer_auth::{Auth, PasswordHasher, Registration, Roles, Timestamp};
 use super::roles_text;
 use crate::cli::CreateCustomer;
 use crate::error::CliError;
+use crate::output;
 use crate::store_url::Store;
 use crate::{audit, password};
 
@@ -21,7 +22,6 @@ pub(super) async fn run(store: &Store, args: CreateCustomer) -> Result<(), CliEr
         password: typed.password,
         confirm_password: typed.confirm,
     };
-    // Auth::register records its own audit event on success.
     let mut customer = auth.register(registration).await.inspect_err(|err| {
         let outcome = match err {
             customer_auth::Error::Validation(_) => "invalid",
@@ -31,6 +31,7 @@ pub(super) async fn run(store: &Store, args: CreateCustomer) -> Result<(), CliEr
         };
         audit::refused("create_customer", outcome);
     })?;
+    audit::record("create_customer", customer.id, "success");
     if !args.roles.is_empty() {
         customer.roles = args.roles.into_iter().collect::<Roles>();
         customer.updated_at = Timestamp::now();
@@ -46,12 +47,12 @@ pub(super) async fn run(store: &Store, args: CreateCustomer) -> Result<(), CliEr
         }
         audit::record("set_roles", customer.id, "success");
     }
-    println!(
+    output::line(&format!(
         "Created customer {} ({}) with roles {} in {}.",
         customer.username,
         customer.id,
         roles_text(&customer.roles),
         store.place
-    );
+    ))?;
     Ok(())
 }

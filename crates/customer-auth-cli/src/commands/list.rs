@@ -1,12 +1,11 @@
 //! `list`: every customer in registration order, as a table or as JSON.
 
-use std::io::Write;
-
 use customer_auth::{Customer, Timestamp};
 use serde::Serialize;
 
 use super::roles_text;
 use crate::error::CliError;
+use crate::output;
 use crate::store_url::Store;
 
 /// One customer as `--json` prints it: no hash, no lockout details.
@@ -50,14 +49,7 @@ pub(super) async fn run(store: &Store, json: bool, page_size: u32) -> Result<(),
         }
     }
     let text = if json { to_json(&customers)? } else { table(&customers) };
-    let mut stdout = std::io::stdout().lock();
-    // A closed pipe (`| head`) is not worth an error message.
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
-        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(CliError::Local(format!("could not write the list: {err}")))
-        }
-        _ => Ok(()),
-    }
+    output::write(&text)
 }
 
 fn to_json(customers: &[Customer]) -> Result<String, CliError> {

@@ -1,16 +1,18 @@
 //! `migrate`: the SQL stores applied their migrations while opening; Redis has none.
 
 use crate::error::CliError;
+use crate::output;
 use crate::store_url::{Backend, Store};
 
 pub(super) fn run(store: &Store) -> Result<(), CliError> {
-    match store.backend {
-        Backend::Redis => println!("Redis needs no migrations: nothing to do for {}.", store.place),
+    let done = match store.backend {
+        Backend::Redis => format!("Redis needs no migrations: nothing to do for {}.", store.place),
         Backend::Sqlite | Backend::Postgres => {
-            println!("Applied any pending migrations: {} is up to date{}.", store.place, latest(store.backend));
+            format!("Applied any pending migrations: {} is up to date{}.", store.place, latest(store.backend))
         }
-    }
-    Ok(())
+    };
+    tracing::info!(target: "customer_auth::audit", place = %store.place, action = "migrate", outcome = "success", via = "cli", "admin change");
+    output::line(&done)
 }
 
 /// The newest migration the store knows, as ` (latest migration: 2 sessions)`.

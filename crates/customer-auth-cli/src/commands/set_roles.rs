@@ -5,6 +5,7 @@ use customer_auth::{Roles, Timestamp};
 use super::{find, roles_text};
 use crate::audit;
 use crate::error::CliError;
+use crate::output;
 use crate::store_url::Store;
 
 pub(super) async fn run(store: &Store, username: &str, roles: Vec<String>) -> Result<(), CliError> {
@@ -29,7 +30,12 @@ pub(super) async fn run(store: &Store, username: &str, roles: Vec<String>) -> Re
         }
     };
     audit::record("set_roles", customer.id, "success");
-    println!("Set the roles of {} to {}; ended {}.", customer.username, roles_text(&customer.roles), sessions(ended));
+    output::line(&format!(
+        "Set the roles of {} to {}; ended {}.",
+        customer.username,
+        roles_text(&customer.roles),
+        sessions(ended)
+    ))?;
     Ok(())
 }
 

@@ -6,6 +6,7 @@ use super::find;
 use super::set_roles::sessions;
 use crate::audit;
 use crate::error::CliError;
+use crate::output;
 use crate::store_url::Store;
 
 pub(super) async fn disable(store: &Store, username: &str) -> Result<(), CliError> {
@@ -35,7 +36,7 @@ pub(super) async fn disable(store: &Store, username: &str) -> Result<(), CliErro
     };
     audit::record("disable", customer.id, if was == CustomerStatus::Disabled { "already_disabled" } else { "success" });
     let already = if was == CustomerStatus::Disabled { " (it was already)" } else { "" };
-    println!("Disabled {}{already}; ended {}.", customer.username, sessions(ended));
+    output::line(&format!("Disabled {}{already}; ended {}.", customer.username, sessions(ended)))?;
     Ok(())
 }
 
@@ -43,7 +44,7 @@ pub(super) async fn enable(store: &Store, username: &str) -> Result<(), CliError
     let mut customer = find(store.customers.as_ref(), username).await?;
     if customer.status == CustomerStatus::Active {
         audit::record("enable", customer.id, "already_active");
-        println!("{} is active already; nothing to do.", customer.username);
+        output::line(&format!("{} is active already; nothing to do.", customer.username))?;
         return Ok(());
     }
     customer.status = CustomerStatus::Active;
@@ -53,6 +54,6 @@ pub(super) async fn enable(store: &Store, username: &str) -> Result<(), CliError
         return Err(err.into());
     }
     audit::record("enable", customer.id, "success");
-    println!("Enabled {}; they can log in again.", customer.username);
+    output::line(&format!("Enabled {}; they can log in again.", customer.username))?;
     Ok(())
 }
