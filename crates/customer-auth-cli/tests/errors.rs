@@ -118,3 +118,15 @@ fn help_lists_every_command_and_the_exit_codes() {
         assert!(run.stdout.contains(word), "{word} missing: {}", run.stdout);
     }
 }
+
+#[test]
+fn help_never_shows_the_store_url_from_the_environment() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_customer-auth"))
+        .arg("--help")
+        .env("CUSTOMER_AUTH_STORE", "postgres://shop:hunter2@db.internal/shop")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(help.contains("CUSTOMER_AUTH_STORE") && !help.contains("hunter2"), "{help}");
+}
