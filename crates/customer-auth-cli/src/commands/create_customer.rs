@@ -1,0 +1,58 @@
+//! `create-customer`: the web form's rules, the web form's hashing, then the roles.
+
+use customer_auth::{Auth, PasswordHasher, Registration, Roles, Timestamp};
+
+use super::roles_text;
+use crate::cli::CreateCustomer;
+use crate::error::CliError;
+use crate::output;
+use crate::store_url::Store;
+use crate::{audit, password};
+
+pub(super) async fn run(store: &Store, args: CreateCustomer) -> Result<(), CliError> {
+    let hasher = PasswordHasher::new(args.bcrypt_cost)?;
+    let auth = Auth::new(store.customers.clone()).with_hasher(hasher);
+    // Read after the store opened, so nobody types a password for a store that is down.
+    let typed = password::read()?;
+    let registration = Registration {
+        first_name: args.first_name,
+        last_name: args.last_name,
+        email: args.email,
+        username: args.username,
+        password: typed.password,
+        confirm_password: typed.confirm,
+    };
+    let mut customer = auth.register(registration).await.inspect_err(|err| {
+        let outcome = match err {
+            customer_auth::Error::Validation(_) => "invalid",
+            customer_auth::Error::DuplicateUsername => "duplicate_username",
+            customer_auth::Error::DuplicateEmail => "duplicate_email",
+            _ => "store_failed",
+        };
+        audit::refused("create_customer", outcome);
+    })?;
+    audit::record("create_customer", customer.id, "success");
+    if !args.roles.is_empty() {
+        customer.roles = args.roles.into_iter().collect::<Roles>();
+        customer.updated_at = Timestamp::now();
+        if let Err(err) = store.customers.update_customer(&customer).await {
+            audit::record("set_roles", customer.id, "store_failed");
+            let err = CliError::from(err);
+            return Err(CliError::Store(format!(
+                "customer {} was created, but its roles were not set ({err}); run `customer-auth set-roles {} {}`",
+                customer.username,
+                customer.username,
+                customer.roles.iter().cloned().collect::<Vec<_>>().join(" ")
+            )));
+        }
+        audit::record("set_roles", customer.id, "success");
+    }
+    output::line(&format!(
+        "Created customer {} ({}) with roles {} in {}.",
+        customer.username,
+        customer.id,
+        roles_text(&customer.roles),
+        store.place
+    ))?;
+    Ok(())
+}

@@ -1,0 +1,32 @@
+//! Every command against Redis, under a key prefix of its own that is deleted at the end.
+//!
+//! The server is `redis://127.0.0.1:6379` unless `CUSTOMER_AUTH_TEST_REDIS_URL` says otherwise.
+#![cfg(feature = "redis")]
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+mod common;
+
+use std::sync::Arc;
+
+use customer_auth::RedisStoreOptions;
+
+fn url() -> String {
+    std::env::var("CUSTOMER_AUTH_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_command_works_on_redis() {
+    let prefix = format!("t_{}:", common::random_hex());
+    let store = RedisStoreOptions::new(&url()).prefix(&prefix).connect().await.unwrap_or_else(|err| {
+        panic!("Redis at {} is not reachable ({err}); start it with: redis-server --daemonize yes", url())
+    });
+    let store = Arc::new(store);
+    let target = common::Target {
+        args: vec!["--store".into(), url(), "--redis-prefix".into(), prefix],
+        customers: store.clone(),
+        sessions: store.clone(),
+        expires_by_itself: true,
+    };
+    common::every_command(&target).await;
+    store.delete_all_keys().await.unwrap();
+}
