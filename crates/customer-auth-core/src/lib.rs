@@ -43,10 +43,12 @@ mod lockout;
 mod memory_store;
 mod registration;
 mod secret;
+mod secret_bytes;
 mod session_id;
 mod session_record;
 pub mod store;
 mod timestamp;
+pub mod token;
 
 pub use auth::Auth;
 pub use customer::{Customer, CustomerId, CustomerStatus, Roles, email_key, username_key};
@@ -64,3 +66,4 @@ pub use session_id::{SESSION_ID_CHARS, SessionId, SessionKey};
 pub use session_record::{Principal, SessionRecord};
 pub use store::{CustomerStore, SessionStore};
 pub use timestamp::Timestamp;
+pub use token::{TOKEN_CHARS, Token, TokenKey, TokenPurpose, TokenRecord};

@@ -21,7 +21,7 @@ async fn tables_in(schema: &str) -> Result<Vec<String>, sqlx::Error> {
 async fn connect_creates_the_schema_and_keeps_everything_in_it() {
     let schema = common::Schema::new().await;
     let store = schema.store().await;
-    assert_eq!(tables_in(&schema.name).await.unwrap(), ["_sqlx_migrations", "customers", "sessions"]);
+    assert_eq!(tables_in(&schema.name).await.unwrap(), ["_sqlx_migrations", "customers", "sessions", "tokens"]);
     let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
         .fetch_one(store.pool())
         .await
@@ -81,7 +81,7 @@ async fn the_migrator_is_public_for_deployment_tools() {
         .await
         .unwrap();
     MIGRATOR.run(&mut conn).await.unwrap();
-    assert_eq!(tables_in(&schema.name).await.unwrap(), ["_sqlx_migrations", "customers", "sessions"]);
+    assert_eq!(tables_in(&schema.name).await.unwrap(), ["_sqlx_migrations", "customers", "sessions", "tokens"]);
     // The app then connects without migrating.
     let store = schema.options().migrate(false).connect().await.unwrap();
     store.create_customer(&common::customer("grace")).await.unwrap();

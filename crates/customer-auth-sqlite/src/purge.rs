@@ -29,6 +29,26 @@ pub(crate) async fn purge_expired(writer: &SqlitePool) -> Result<u64, sqlx::Erro
     }
 }
 
+/// Deletes every token that expired at or before now (never taken, so never removed by a take)
+/// and returns how many.
+pub(crate) async fn purge_expired_tokens(writer: &SqlitePool) -> Result<u64, sqlx::Error> {
+    let now = Timestamp::now().as_unix();
+    let mut total = 0;
+    loop {
+        let deleted =
+            sqlx::query("DELETE FROM tokens WHERE key IN (SELECT key FROM tokens WHERE expires_at <= ?1 LIMIT ?2)")
+                .bind(now)
+                .bind(BATCH)
+                .execute(writer)
+                .await?
+                .rows_affected();
+        total += deleted;
+        if deleted < BATCH.unsigned_abs() {
+            return Ok(total);
+        }
+    }
+}
+
 /// The background purge. It holds a clone of the writer pool, never the store, so it cannot
 /// keep the store alive; the store holds this guard, and dropping the guard stops the task.
 pub(crate) struct PurgeTask {
@@ -44,9 +64,13 @@ impl PurgeTask {
             ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
             loop {
                 ticks.tick().await;
-                match purge_expired(&writer).await {
-                    Ok(0) => {}
-                    Ok(purged) => tracing::debug!(purged, "purged expired sessions"),
+                let purged = match purge_expired(&writer).await {
+                    Ok(sessions) => purge_expired_tokens(&writer).await.map(|tokens| (sessions, tokens)),
+                    Err(err) => Err(err),
+                };
+                match purged {
+                    Ok((0, 0)) => {}
+                    Ok((sessions, tokens)) => tracing::debug!(sessions, tokens, "purged expired sessions and tokens"),
                     // SqliteStore::close was called: nothing left to purge through.
                     Err(sqlx::Error::PoolClosed) => return,
                     // Worth a warning, not an end: the next tick may find the database back.
