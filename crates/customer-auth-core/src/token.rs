@@ -8,41 +8,47 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), customer_auth_core::Error> {
+//! use std::sync::Arc;
 //! use std::time::Duration;
 //! use customer_auth_core::{
-//!     Customer, CustomerStore, MemoryStore, Timestamp, Token, TokenPurpose, TokenRecord,
+//!     Auth, CustomerStore, Error, MemoryStore, Password, PasswordHasher, Registration, Timestamp, Token,
+//!     TokenPurpose, TokenRecord,
 //! };
-//! # let store = MemoryStore::new();
-//! # let now = Timestamp::now();
-//! # let customer = Customer {
-//! #     id: customer_auth_core::CustomerId::new(), first_name: "Ada".into(), last_name: "L".into(),
-//! #     email: "ada@example.com".into(), username: "ada".into(),
-//! #     password_hash: customer_auth_core::PasswordHash::from_stored("$2b$04$x"),
-//! #     roles: Default::default(), status: customer_auth_core::CustomerStatus::Active,
-//! #     failed_logins: 0, locked_until: None, email_confirmed_at: None, created_at: now, updated_at: now,
+//!
+//! let store = Arc::new(MemoryStore::new());
+//! let auth = Auth::new(store.clone()).with_hasher(PasswordHasher::new(4)?);
+//! # let form = Registration {
+//! #     first_name: "Ada".into(),
+//! #     last_name: "Lovelace".into(),
+//! #     email: "ada@example.com".into(),
+//! #     username: "ada".into(),
+//! #     password: Password::new("analytical engine"),
+//! #     confirm_password: Password::new("analytical engine"),
 //! # };
-//! # store.create_customer(&customer).await?;
-//! // On "forgot password": a fresh token, only its key stored, the token itself mailed.
+//! let ada = auth.register(form).await?;
+//!
+//! // "Forgot password": older links stop working, a fresh token's key is stored, and the
+//! // token itself goes into the mail and nowhere else.
 //! let token = Token::generate()?;
-//! store.delete_customer_tokens(customer.id, TokenPurpose::PasswordReset).await?;
+//! store.delete_customer_tokens(ada.id, TokenPurpose::PasswordReset).await?;
 //! store
 //!     .create_token(&TokenRecord {
 //!         key: token.key(),
 //!         purpose: TokenPurpose::PasswordReset,
-//!         customer_id: customer.id,
-//!         expires_at: now.plus(Duration::from_secs(3600)),
+//!         customer_id: ada.id,
+//!         expires_at: Timestamp::now().plus(Duration::from_secs(3600)),
 //!     })
 //!     .await?;
-//! let link = format!("https://shop.example/reset?token={}", token.to_link_value());
+//! let link = format!("https://shop.example/reset/{}", token.as_str());
 //!
-//! // When the link is followed: parse, then take. A second click finds nothing.
-//! let clicked = Token::parse(link.rsplit('=').next().unwrap_or_default());
-//! let key = clicked.map(|token| token.key());
-//! let Some(key) = key else { return Ok(()) };
-//! let first = store.take_token(TokenPurpose::PasswordReset, &key, Timestamp::now()).await?;
-//! assert_eq!(first, Some(customer.id));
-//! let second = store.take_token(TokenPurpose::PasswordReset, &key, Timestamp::now()).await?;
-//! assert_eq!(second, None);
+//! // The link is followed: a value that does not parse never reaches the store, and the
+//! // token works once.
+//! let from_link = link.rsplit('/').next().and_then(Token::parse).ok_or(Error::NotFound)?;
+//! let now = Timestamp::now();
+//! let first = store.take_token(TokenPurpose::PasswordReset, &from_link.key(), now).await?;
+//! assert_eq!(first, Some(ada.id));
+//! let again = store.take_token(TokenPurpose::PasswordReset, &from_link.key(), now).await?;
+//! assert_eq!(again, None);
 //! # Ok(())
 //! # }
 //! ```
