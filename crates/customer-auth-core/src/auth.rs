@@ -67,6 +67,7 @@ impl Auth {
             status: CustomerStatus::Active,
             failed_logins: 0,
             locked_until: None,
+            email_confirmed_at: None,
             created_at: now,
             updated_at: now,
         };

@@ -117,6 +117,10 @@ pub struct Customer {
     pub failed_logins: u32,
     /// Logins are refused until this time, after too many failures.
     pub locked_until: Option<Timestamp>,
+    /// When the customer proved they own the email address (followed a confirmation link);
+    /// `None` until then. Set by [`CustomerStore::confirm_email`](crate::CustomerStore::confirm_email),
+    /// never by `update_customer`.
+    pub email_confirmed_at: Option<Timestamp>,
     /// When the customer registered.
     pub created_at: Timestamp,
     /// When the record last changed.

@@ -47,12 +47,14 @@ mod memory_store;
 mod purge_task;
 mod registration;
 mod secret;
+mod secret_bytes;
 mod session_id;
 mod session_record;
 #[cfg(feature = "smtp")]
 mod smtp_mailer;
 pub mod store;
 mod timestamp;
+pub mod token;
 
 pub use auth::Auth;
 pub use customer::{Customer, CustomerId, CustomerStatus, Roles, email_key, username_key};
@@ -74,3 +76,4 @@ pub use session_record::{Principal, SessionRecord};
 pub use smtp_mailer::SmtpMailer;
 pub use store::{CustomerStore, SessionStore};
 pub use timestamp::Timestamp;
+pub use token::{TOKEN_CHARS, Token, TokenKey, TokenPurpose, TokenRecord};

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 
 use crate::{
     Customer, CustomerId, CustomerStore, Error, FailedLogin, LockoutPolicy, PasswordHash, Result, SessionKey,
-    SessionRecord, SessionStore, Timestamp, email_key, username_key,
+    SessionRecord, SessionStore, Timestamp, TokenKey, TokenPurpose, TokenRecord, email_key, username_key,
 };
 
 /// How often session creation also sweeps out expired sessions, so a memory store that is
@@ -26,6 +26,7 @@ struct State {
     by_username: HashMap<String, CustomerId>,
     by_email: HashMap<String, CustomerId>,
     sessions: HashMap<SessionKey, SessionRecord>,
+    tokens: HashMap<TokenKey, TokenRecord>,
     next_sweep: Option<Timestamp>,
 }
 
@@ -48,6 +49,7 @@ impl std::fmt::Debug for MemoryStore {
         f.debug_struct("MemoryStore")
             .field("customers", &state.customers.len())
             .field("sessions", &state.sessions.len())
+            .field("tokens", &state.tokens.len())
             .finish()
     }
 }
@@ -61,7 +63,9 @@ impl State {
         index.get(key).and_then(|id| self.customers.get(id)).cloned()
     }
 
+    /// Removes expired sessions and tokens; returns how many sessions.
     fn sweep(&mut self, now: Timestamp) -> u64 {
+        self.tokens.retain(|_, token| !token.is_expired(now));
         let before = self.sessions.len();
         self.sessions.retain(|_, record| !record.is_expired(now));
         self.next_sweep = Some(now.plus(SWEEP_INTERVAL));
@@ -125,9 +129,21 @@ impl CustomerStore for MemoryStore {
         state.by_username.insert(username, customer.id);
         state.by_email.insert(email, customer.id);
         let stored = state.customer_mut(customer.id)?;
-        let kept = (stored.password_hash.clone(), stored.failed_logins, stored.locked_until, stored.created_at);
+        let kept = (
+            stored.password_hash.clone(),
+            stored.failed_logins,
+            stored.locked_until,
+            stored.email_confirmed_at,
+            stored.created_at,
+        );
         *stored = customer.clone();
-        (stored.password_hash, stored.failed_logins, stored.locked_until, stored.created_at) = kept;
+        (
+            stored.password_hash,
+            stored.failed_logins,
+            stored.locked_until,
+            stored.email_confirmed_at,
+            stored.created_at,
+        ) = kept;
         stored.updated_at = Timestamp::now();
         Ok(())
     }
@@ -163,7 +179,41 @@ impl CustomerStore for MemoryStore {
         let customer = state.customers.remove(&id).ok_or(Error::NotFound)?;
         state.by_username.remove(&customer.username_key());
         state.by_email.remove(&customer.email_key());
+        state.tokens.retain(|_, token| token.customer_id != id);
         Ok(())
+    }
+
+    async fn confirm_email(&self, id: CustomerId, at: Timestamp) -> Result<()> {
+        self.state().customer_mut(id)?.email_confirmed_at = Some(at);
+        Ok(())
+    }
+
+    async fn create_token(&self, token: &TokenRecord) -> Result<()> {
+        let now = Timestamp::now();
+        let mut state = self.state();
+        if !state.customers.contains_key(&token.customer_id) {
+            return Err(Error::NotFound);
+        }
+        if state.next_sweep.is_none_or(|due| due <= now) {
+            state.sweep(now);
+        }
+        state.tokens.insert(token.key, token.clone());
+        Ok(())
+    }
+
+    async fn take_token(&self, purpose: TokenPurpose, key: &TokenKey, now: Timestamp) -> Result<Option<CustomerId>> {
+        let mut state = self.state();
+        if state.tokens.get(key).is_none_or(|token| token.purpose != purpose) {
+            return Ok(None);
+        }
+        Ok(state.tokens.remove(key).filter(|token| !token.is_expired(now)).map(|token| token.customer_id))
+    }
+
+    async fn delete_customer_tokens(&self, customer: CustomerId, purpose: TokenPurpose) -> Result<u64> {
+        let mut state = self.state();
+        let before = state.tokens.len();
+        state.tokens.retain(|_, token| token.customer_id != customer || token.purpose != purpose);
+        Ok((before - state.tokens.len()) as u64)
     }
 }
 
@@ -216,6 +266,17 @@ impl SessionStore for MemoryStore {
         let before = state.sessions.len();
         state.sessions.retain(|_, record| record.customer_id() != Some(customer));
         Ok((before - state.sessions.len()) as u64)
+    }
+
+    async fn list_customer_sessions(&self, customer: CustomerId) -> Result<Vec<(SessionKey, SessionRecord)>> {
+        let now = Timestamp::now();
+        let state = self.state();
+        Ok(state
+            .sessions
+            .iter()
+            .filter(|(_, record)| record.customer_id() == Some(customer) && !record.is_expired(now))
+            .map(|(key, record)| (*key, record.clone()))
+            .collect())
     }
 
     async fn purge_expired_sessions(&self) -> Result<u64> {

@@ -1,14 +1,12 @@
 use std::fmt;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::{Error, Result};
+use crate::Result;
+use crate::secret_bytes;
 
 /// The length of a session id in its cookie form: 32 bytes in unpadded base64url.
-pub const SESSION_ID_CHARS: usize = 43;
+pub const SESSION_ID_CHARS: usize = secret_bytes::ENCODED_CHARS;
 
 /// A session id: 256 bits from the operating system's generator. It lives only in the
 /// customer's cookie; stores see its [`SessionKey`]. `Debug` prints `[redacted]` and equality
@@ -20,33 +18,23 @@ impl SessionId {
     /// A fresh id from the OS generator. Fails only when the OS has no randomness to give,
     /// which must stop a login rather than hand out a guessable id.
     pub fn generate() -> Result<Self> {
-        let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes)
-            .map_err(|err| Error::Config(format!("the operating system's random generator failed: {err}")))?;
-        Ok(Self(bytes))
+        secret_bytes::generate().map(Self)
     }
 
     /// Parses the cookie form. Anything but exactly 43 base64url characters is `None`, so a
     /// malformed or oversized cookie never reaches a store.
     pub fn parse(cookie_value: &str) -> Option<Self> {
-        if cookie_value.len() != SESSION_ID_CHARS {
-            return None;
-        }
-        let mut bytes = [0u8; 32];
-        match URL_SAFE_NO_PAD.decode_slice(cookie_value, &mut bytes) {
-            Ok(32) => Some(Self(bytes)),
-            _ => None,
-        }
+        secret_bytes::decode(cookie_value).map(Self)
     }
 
     /// The cookie form: 43 base64url characters.
     pub fn to_cookie_value(&self) -> String {
-        URL_SAFE_NO_PAD.encode(self.0)
+        secret_bytes::encode(&self.0)
     }
 
     /// The key a store files this session under.
     pub fn key(&self) -> SessionKey {
-        SessionKey(Sha256::digest(self.0).into())
+        SessionKey(secret_bytes::digest(&self.0))
     }
 }
 
@@ -82,11 +70,13 @@ impl SessionKey {
 
     /// The key as 64 lowercase hex digits, for stores that keep text (Redis keys).
     pub fn to_hex(&self) -> String {
-        use fmt::Write as _;
-        self.0.iter().fold(String::with_capacity(64), |mut hex, byte| {
-            let _ = write!(hex, "{byte:02x}");
-            hex
-        })
+        secret_bytes::to_hex(&self.0)
+    }
+
+    /// Parses [`to_hex`](Self::to_hex)'s form (64 hex digits) back, as stores that keep keys
+    /// as text read them; `None` for anything else.
+    pub fn from_hex(hex: &str) -> Option<Self> {
+        secret_bytes::from_hex(hex).map(Self)
     }
 }
 

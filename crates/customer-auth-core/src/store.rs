@@ -11,6 +11,7 @@ use async_trait::async_trait;
 
 use crate::{
     Customer, CustomerId, FailedLogin, LockoutPolicy, PasswordHash, Result, SessionKey, SessionRecord, Timestamp,
+    TokenKey, TokenPurpose, TokenRecord,
 };
 
 /// Where customers are kept.
@@ -52,8 +53,29 @@ pub trait CustomerStore: std::fmt::Debug + Send + Sync + 'static {
     /// Resets the failed-login count and lifts any lock.
     async fn record_successful_login(&self, id: CustomerId, at: Timestamp) -> Result<()>;
 
-    /// Deletes a customer. [`Error::NotFound`](crate::Error::NotFound) when already gone.
+    /// Deletes a customer and every token issued to them.
+    /// [`Error::NotFound`](crate::Error::NotFound) when already gone.
     async fn delete_customer(&self, id: CustomerId) -> Result<()>;
+
+    /// Records that the customer confirmed their email address at `at`.
+    /// [`Error::NotFound`](crate::Error::NotFound) when the customer is gone.
+    async fn confirm_email(&self, id: CustomerId, at: Timestamp) -> Result<()>;
+
+    /// Stores a single-use token (its key, never the token). The customer must exist:
+    /// [`Error::NotFound`](crate::Error::NotFound) otherwise. A token already past its expiry
+    /// may be dropped at once, since it can never be taken.
+    async fn create_token(&self, token: &TokenRecord) -> Result<()>;
+
+    /// Takes a token: removes it and returns its customer when it exists with this `purpose`
+    /// and has not expired at `now`, else `None`. One atomic step, so of any number of
+    /// concurrent takes of one token exactly one gets the customer (a link works once). An
+    /// expired token is removed too; a token of another purpose is left as it is.
+    async fn take_token(&self, purpose: TokenPurpose, key: &TokenKey, now: Timestamp) -> Result<Option<CustomerId>>;
+
+    /// Deletes every token of one purpose issued to one customer (a new reset request
+    /// invalidates older links; a password change invalidates pending resets) and returns how
+    /// many there were. Expired tokens the store has not removed yet may count.
+    async fn delete_customer_tokens(&self, customer: CustomerId, purpose: TokenPurpose) -> Result<u64>;
 }
 
 /// Where sessions are kept, filed under [`SessionKey`] (the hash of the id, never the id).
@@ -75,6 +97,11 @@ pub trait SessionStore: std::fmt::Debug + Send + Sync + 'static {
     /// Deletes every session of one customer (log out everywhere, password change, disable)
     /// and returns how many there were.
     async fn delete_customer_sessions(&self, customer: CustomerId) -> Result<u64>;
+
+    /// The live (unexpired) sessions of one customer, in no particular order: for an "active
+    /// sessions" page with "log out everywhere". Anonymous sessions and other customers'
+    /// sessions are never included.
+    async fn list_customer_sessions(&self, customer: CustomerId) -> Result<Vec<(SessionKey, SessionRecord)>>;
 
     /// Deletes every expired session and returns how many. Stores whose backend expires keys
     /// by itself may return 0.

@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 use customer_auth_core::{
     Customer, CustomerId, CustomerStatus, CustomerStore, Error, FailedLogin, LockoutPolicy, PasswordHash, Result,
-    Timestamp, email_key, username_key,
+    Timestamp, TokenKey, TokenPurpose, TokenRecord, email_key, username_key,
 };
 use sqlx::postgres::PgQueryResult;
 use uuid::Uuid;
@@ -14,7 +14,7 @@ macro_rules! select_customer {
     ($where:literal) => {
         concat!(
             "SELECT id, first_name, last_name, email, username, password_hash, roles, status, failed_logins, ",
-            "locked_until, created_at, updated_at FROM customers ",
+            "locked_until, email_confirmed_at, created_at, updated_at FROM customers ",
             $where
         )
     };
@@ -36,6 +36,7 @@ struct CustomerRow {
     status: String,
     failed_logins: i64,
     locked_until: Option<i64>,
+    email_confirmed_at: Option<i64>,
     created_at: i64,
     updated_at: i64,
 }
@@ -59,6 +60,7 @@ impl TryFrom<CustomerRow> for Customer {
             status,
             failed_logins,
             locked_until: row.locked_until.map(Timestamp::from_unix),
+            email_confirmed_at: row.email_confirmed_at.map(Timestamp::from_unix),
             created_at: Timestamp::from_unix(row.created_at),
             updated_at: Timestamp::from_unix(row.updated_at),
         })
@@ -92,8 +94,8 @@ impl CustomerStore for PostgresStore {
         // one wins and the other gets the duplicate error.
         sqlx::query(
             "INSERT INTO customers (id, first_name, last_name, email, email_key, username, username_key, \
-             password_hash, roles, status, failed_logins, locked_until, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+             password_hash, roles, status, failed_logins, locked_until, email_confirmed_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
         )
         .bind(customer.id.as_uuid())
         .bind(&customer.first_name)
@@ -107,6 +109,7 @@ impl CustomerStore for PostgresStore {
         .bind(customer.status.as_str())
         .bind(i64::from(customer.failed_logins))
         .bind(customer.locked_until.map(Timestamp::as_unix))
+        .bind(customer.email_confirmed_at.map(Timestamp::as_unix))
         .bind(customer.created_at.as_unix())
         .bind(customer.updated_at.as_unix())
         .execute(self.db())
@@ -224,5 +227,55 @@ impl CustomerStore for PostgresStore {
             .await
             .map_err(store_error)?;
         found(done)
+    }
+
+    async fn confirm_email(&self, id: CustomerId, at: Timestamp) -> Result<()> {
+        let done = sqlx::query("UPDATE customers SET email_confirmed_at = $2 WHERE id = $1")
+            .bind(id.as_uuid())
+            .bind(at.as_unix())
+            .execute(self.db())
+            .await
+            .map_err(store_error)?;
+        found(done)
+    }
+
+    async fn create_token(&self, token: &TokenRecord) -> Result<()> {
+        // Inserted from the customer's row, so an unknown customer inserts nothing (NotFound)
+        // without a separate read; the foreign key covers a delete racing this insert.
+        let done = sqlx::query(
+            "INSERT INTO tokens (key, purpose, customer_id, expires_at) SELECT $1, $2, id, $4 FROM customers WHERE id = $3",
+        )
+        .bind(token.key.as_bytes().as_slice())
+        .bind(token.purpose.as_str())
+        .bind(token.customer_id.as_uuid())
+        .bind(token.expires_at.as_unix())
+        .execute(self.db())
+        .await
+        .map_err(store_error)?;
+        found(done)
+    }
+
+    async fn take_token(&self, purpose: TokenPurpose, key: &TokenKey, now: Timestamp) -> Result<Option<CustomerId>> {
+        // One DELETE ... RETURNING: concurrent takes queue on the row lock, and every one after
+        // the first finds the row gone, so exactly one sees the customer. An expired token is
+        // deleted as well, and answers None.
+        let row: Option<(Uuid, i64)> =
+            sqlx::query_as("DELETE FROM tokens WHERE key = $1 AND purpose = $2 RETURNING customer_id, expires_at")
+                .bind(key.as_bytes().as_slice())
+                .bind(purpose.as_str())
+                .fetch_optional(self.db())
+                .await
+                .map_err(store_error)?;
+        Ok(row.filter(|(_, expires_at)| *expires_at > now.as_unix()).map(|(id, _)| CustomerId::from_uuid(id)))
+    }
+
+    async fn delete_customer_tokens(&self, customer: CustomerId, purpose: TokenPurpose) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM tokens WHERE customer_id = $1 AND purpose = $2")
+            .bind(customer.as_uuid())
+            .bind(purpose.as_str())
+            .execute(self.db())
+            .await
+            .map_err(store_error)?;
+        Ok(done.rows_affected())
     }
 }

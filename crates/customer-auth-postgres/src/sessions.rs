@@ -4,7 +4,7 @@ use uuid::Uuid;
 
 use crate::PostgresStore;
 use crate::error::store_error;
-use crate::purge::purge_expired;
+use crate::purge::{purge_expired, purge_expired_tokens};
 
 #[async_trait]
 impl SessionStore for PostgresStore {
@@ -80,8 +80,29 @@ impl SessionStore for PostgresStore {
         Ok(done.rows_affected())
     }
 
+    async fn list_customer_sessions(&self, customer: CustomerId) -> Result<Vec<(SessionKey, SessionRecord)>> {
+        let rows: Vec<(Vec<u8>, Vec<u8>)> =
+            sqlx::query_as("SELECT key, record FROM sessions WHERE customer_id = $1 AND expires_at > $2")
+                .bind(customer.as_uuid())
+                .bind(Timestamp::now().as_unix())
+                .fetch_all(self.db())
+                .await
+                .map_err(store_error)?;
+        rows.into_iter()
+            .map(|(key, record)| {
+                let key = <[u8; 32]>::try_from(key.as_slice())
+                    .map_err(|_| Error::Corrupt(format!("a session key is {} bytes, not 32", key.len())))?;
+                Ok((SessionKey::from_bytes(key), SessionRecord::decode(&record)?))
+            })
+            .collect()
+    }
+
     async fn purge_expired_sessions(&self) -> Result<u64> {
-        purge_expired(self.db()).await.map_err(store_error)
+        let sessions = purge_expired(self.db()).await.map_err(store_error)?;
+        // Tokens share the schema and the schedule: a store with the purge task turned off
+        // calls this, and tokens nobody took would otherwise stay forever.
+        purge_expired_tokens(self.db()).await.map_err(store_error)?;
+        Ok(sessions)
     }
 }
 

@@ -1,13 +1,17 @@
-//! What lands in the database: never a session id (in cookie form or raw) and never a plain
-//! password.
+//! What lands in the database: never a session id or token (in cookie or link form, or raw) and
+//! never a plain password.
 
 mod common;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use customer_auth_core::{Auth, Password, PasswordHasher, Registration, SessionId, SessionStore};
+use customer_auth_core::{
+    Auth, CustomerStore, Password, PasswordHasher, Registration, SessionId, SessionStore, Timestamp, Token,
+    TokenPurpose, TokenRecord,
+};
 use sqlx::{PgConnection, Row};
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -81,6 +85,12 @@ async fn no_session_id_and_no_password_reach_the_database() {
         store.create_session(&id.key(), &common::session(Some(&customer))).await.unwrap();
     }
     store.save_session(&ids[0].key(), &common::session(None)).await.unwrap();
+    let tokens: Vec<Token> = TokenPurpose::ALL.iter().map(|_| Token::generate().unwrap()).collect();
+    for (token, purpose) in tokens.iter().zip(TokenPurpose::ALL) {
+        let expires_at = Timestamp::now().plus(Duration::from_secs(3600));
+        let record = TokenRecord { key: token.key(), purpose, customer_id: customer.id, expires_at };
+        store.create_token(&record).await.unwrap();
+    }
 
     let mut needles: Vec<(String, Vec<u8>)> = vec![("the password".into(), PASSWORD.as_bytes().to_vec())];
     for (n, id) in ids.iter().enumerate() {
@@ -89,6 +99,12 @@ async fn no_session_id_and_no_password_reach_the_database() {
         needles.push((format!("session id {n} in cookie form"), cookie.as_bytes().to_vec()));
         needles.push((format!("session id {n} in hex"), hex(&raw).into_bytes()));
         needles.push((format!("session id {n} raw"), raw));
+    }
+    for (n, token) in tokens.iter().enumerate() {
+        let raw = URL_SAFE_NO_PAD.decode(token.as_str()).unwrap();
+        needles.push((format!("token {n} in link form"), token.as_str().as_bytes().to_vec()));
+        needles.push((format!("token {n} in hex"), hex(&raw).into_bytes()));
+        needles.push((format!("token {n} raw"), raw));
     }
 
     let mut conn = common::admin().await;
@@ -100,6 +116,9 @@ async fn no_session_id_and_no_password_reach_the_database() {
     );
     for id in &ids {
         assert!(values.iter().any(|value| value == id.key().as_bytes()), "a session key is not in the dump");
+    }
+    for token in &tokens {
+        assert!(values.iter().any(|value| value == token.key().as_bytes()), "a token key is not in the dump");
     }
     for (what, needle) in &needles {
         assert!(!values.iter().any(|value| contains(value, needle)), "{what} is stored in a column");

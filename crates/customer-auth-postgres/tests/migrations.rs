@@ -3,7 +3,9 @@
 
 mod common;
 
-use customer_auth_core::{CustomerStore, SessionId, SessionStore};
+use std::time::Duration;
+
+use customer_auth_core::{CustomerStore, SessionId, SessionStore, Timestamp, Token, TokenPurpose, TokenRecord};
 use customer_auth_postgres::MIGRATOR;
 
 async fn tables_in(schema: &str) -> Result<Vec<String>, sqlx::Error> {
@@ -21,7 +23,7 @@ async fn tables_in(schema: &str) -> Result<Vec<String>, sqlx::Error> {
 async fn connect_creates_the_schema_and_keeps_everything_in_it() {
     let schema = common::Schema::new().await;
     let store = schema.store().await;
-    assert_eq!(tables_in(&schema.name).await.unwrap(), ["_sqlx_migrations", "customers", "sessions"]);
+    assert_eq!(tables_in(&schema.name).await.unwrap(), ["_sqlx_migrations", "customers", "sessions", "tokens"]);
     let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
         .fetch_one(store.pool())
         .await
@@ -81,8 +83,58 @@ async fn the_migrator_is_public_for_deployment_tools() {
         .await
         .unwrap();
     MIGRATOR.run(&mut conn).await.unwrap();
-    assert_eq!(tables_in(&schema.name).await.unwrap(), ["_sqlx_migrations", "customers", "sessions"]);
+    assert_eq!(tables_in(&schema.name).await.unwrap(), ["_sqlx_migrations", "customers", "sessions", "tokens"]);
     // The app then connects without migrating.
     let store = schema.options().migrate(false).connect().await.unwrap();
     store.create_customer(&common::customer("grace")).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_schema_from_before_account_security_upgrades_with_its_customers_unconfirmed() {
+    let schema = common::Schema::new().await;
+    // The schema as the previous release left it: only the migrations before 0003.
+    let old = std::env::temp_dir().join(format!("customer-auth-migrations-{}", schema.name));
+    std::fs::create_dir_all(&old).unwrap();
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    for name in ["0001_customers.sql", "0002_sessions.sql"] {
+        std::fs::copy(shipped.join(name), old.join(name)).unwrap();
+    }
+    let previous = sqlx::migrate::Migrator::new(old.as_path()).await.unwrap();
+    std::fs::remove_dir_all(&old).unwrap();
+    let mut conn = common::admin().await;
+    sqlx::raw_sql(&format!("CREATE SCHEMA \"{0}\"; SET search_path TO \"{0}\"", schema.name))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    previous.run(&mut conn).await.unwrap();
+    let grace = common::customer("grace");
+    sqlx::query(
+        "INSERT INTO customers (id, first_name, last_name, email, email_key, username, username_key, \
+         password_hash, roles, status, failed_logins, locked_until, created_at, updated_at) \
+         VALUES ($1, 'Grace', 'Hopper', 'grace@example.com', 'grace@example.com', 'grace', 'grace', $2, '{}', \
+         'active', 0, NULL, 1700000000, 1700000000)",
+    )
+    .bind(grace.id.as_uuid())
+    .bind(grace.password_hash.as_str())
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(tables_in(&schema.name).await.unwrap(), ["_sqlx_migrations", "customers", "sessions"]);
+
+    let store = schema.store().await;
+    assert_eq!(tables_in(&schema.name).await.unwrap(), ["_sqlx_migrations", "customers", "sessions", "tokens"]);
+    let found = store.find_customer(grace.id).await.unwrap().unwrap();
+    assert_eq!((found.username.as_str(), found.email_confirmed_at), ("grace", None));
+    let token = Token::generate().unwrap();
+    let record = TokenRecord {
+        key: token.key(),
+        purpose: TokenPurpose::EmailConfirmation,
+        customer_id: grace.id,
+        expires_at: Timestamp::now().plus(Duration::from_secs(60)),
+    };
+    store.create_token(&record).await.unwrap();
+    let now = Timestamp::now();
+    assert_eq!(store.take_token(TokenPurpose::EmailConfirmation, &token.key(), now).await.unwrap(), Some(grace.id));
+    store.confirm_email(grace.id, now).await.unwrap();
+    assert_eq!(store.find_customer(grace.id).await.unwrap().unwrap().email_confirmed_at, Some(now));
 }

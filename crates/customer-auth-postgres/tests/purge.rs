@@ -1,10 +1,11 @@
-//! The background purge deletes expired sessions, and stops with the store.
+//! The background purge deletes expired sessions (and tokens nobody took), and stops with the
+//! store.
 
 mod common;
 
 use std::time::{Duration, Instant};
 
-use customer_auth_core::{SessionId, SessionStore};
+use customer_auth_core::{CustomerStore, SessionId, SessionStore, Timestamp, Token, TokenPurpose, TokenRecord};
 use sqlx::PgConnection;
 
 const INTERVAL: Duration = Duration::from_millis(100);
@@ -93,4 +94,28 @@ async fn an_expired_session_is_gone_before_the_purge_reaches_it() {
     let fresh = common::session(None);
     store.create_session(&key, &fresh).await.unwrap();
     assert_eq!(store.load_session(&key).await.unwrap(), Some(fresh));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_purge_deletes_expired_tokens_and_keeps_live_ones() {
+    let schema = common::Schema::new().await;
+    let store = schema.store().await;
+    let customer = common::customer("purge");
+    store.create_customer(&customer).await.unwrap();
+    let now = Timestamp::now();
+    let live = Token::generate().unwrap().key();
+    for (key, expires_at) in [
+        (live, now.plus(Duration::from_secs(600))),
+        (Token::generate().unwrap().key(), now.minus(Duration::from_secs(1))),
+        (Token::generate().unwrap().key(), now.minus(Duration::from_secs(600))),
+    ] {
+        let record = TokenRecord { key, purpose: TokenPurpose::PasswordReset, customer_id: customer.id, expires_at };
+        store.create_token(&record).await.unwrap();
+    }
+    let mut conn = schema.conn().await;
+    let count = "SELECT count(*) FROM tokens";
+    assert_eq!(sqlx::query_scalar::<_, i64>(count).fetch_one(&mut conn).await.unwrap(), 3);
+    store.purge_expired_sessions().await.unwrap();
+    assert_eq!(sqlx::query_scalar::<_, i64>(count).fetch_one(&mut conn).await.unwrap(), 1);
+    assert_eq!(store.take_token(TokenPurpose::PasswordReset, &live, now).await.unwrap(), Some(customer.id));
 }

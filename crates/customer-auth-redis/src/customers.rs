@@ -3,10 +3,11 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use customer_auth_core::{
     Customer, CustomerId, CustomerStatus, CustomerStore, Error, FailedLogin, LockoutPolicy, PasswordHash, Result,
-    Roles, Timestamp, email_key, username_key,
+    Roles, Timestamp, TokenKey, TokenPurpose, TokenRecord, email_key, username_key,
 };
 
 use crate::RedisStore;
+use crate::keys::Keys;
 
 /// The lock ends for `threshold + 0` up to `threshold + 20` failures: past 20 doublings the
 /// policy no longer changes (see [`LockoutPolicy::lock_duration`]).
@@ -28,6 +29,7 @@ fn fields(customer: &Customer) -> Result<Vec<(&'static str, String)>> {
         ("status", customer.status.as_str().to_owned()),
         ("failed_logins", customer.failed_logins.to_string()),
         ("locked_until", optional_timestamp(customer.locked_until)),
+        ("email_confirmed_at", optional_timestamp(customer.email_confirmed_at)),
         ("created_at", customer.created_at.as_unix().to_string()),
         ("updated_at", customer.updated_at.as_unix().to_string()),
     ])
@@ -47,11 +49,16 @@ fn parse(mut hash: HashMap<String, String>) -> Result<Option<Customer>> {
     if hash.is_empty() {
         return Ok(None);
     }
-    let mut take =
-        |name: &str| hash.remove(name).ok_or_else(|| Error::Corrupt(format!("a customer hash has no {name:?} field")));
     let number = |name: &str, value: &str| {
         value.parse::<i64>().map_err(|_| Error::Corrupt(format!("a customer's {name} is {value:?}, not a number")))
     };
+    // Absent from hashes written before email confirmation existed: not confirmed.
+    let email_confirmed_at = match hash.remove("email_confirmed_at").as_deref() {
+        None | Some("") => None,
+        Some(at) => Some(Timestamp::from_unix(number("email_confirmed_at", at)?)),
+    };
+    let mut take =
+        |name: &str| hash.remove(name).ok_or_else(|| Error::Corrupt(format!("a customer hash has no {name:?} field")));
     let id = take("id")?;
     let id = id.parse::<CustomerId>().map_err(|err| Error::Corrupt(format!("a customer id {id:?}: {err}")))?;
     let roles = take("roles")?;
@@ -81,6 +88,7 @@ fn parse(mut hash: HashMap<String, String>) -> Result<Option<Customer>> {
         status,
         failed_logins,
         locked_until,
+        email_confirmed_at,
         created_at,
         updated_at,
     }))
@@ -266,7 +274,7 @@ impl CustomerStore for RedisStore {
     async fn delete_customer(&self, id: CustomerId) -> Result<()> {
         let keys = self.keys();
         let script = &self.scripts().delete_customer;
-        let script_keys = [keys.customer(id), keys.customer_ids()];
+        let script_keys = [keys.customer(id), keys.customer_ids(), keys.customer_tokens(id)];
         let deleted: u64 = self
             .run(|mut conn| async move {
                 script
@@ -274,10 +282,73 @@ impl CustomerStore for RedisStore {
                     .arg(id.to_string())
                     .arg(keys.username(""))
                     .arg(keys.email(""))
+                    .arg(keys.token_prefix())
                     .invoke_async(&mut conn)
                     .await
             })
             .await?;
         if deleted == 0 { Err(Error::NotFound) } else { Ok(()) }
+    }
+
+    async fn confirm_email(&self, id: CustomerId, at: Timestamp) -> Result<()> {
+        self.set_fields(id, vec![("email_confirmed_at", at.as_unix().to_string())]).await
+    }
+
+    async fn create_token(&self, token: &TokenRecord) -> Result<()> {
+        let keys = self.keys();
+        let script = &self.scripts().create_token;
+        let script_keys = [
+            keys.token(token.purpose, &token.key),
+            keys.customer(token.customer_id),
+            keys.customer_tokens(token.customer_id),
+        ];
+        let value = format!("{} {}", token.customer_id, token.expires_at.as_unix());
+        let member = Keys::token_member(token.purpose, &token.key);
+        let outcome: u64 = self
+            .run(|mut conn| async move {
+                script
+                    .key(&script_keys)
+                    .arg(value)
+                    .arg(token.expires_at.as_unix())
+                    .arg(member)
+                    .invoke_async(&mut conn)
+                    .await
+            })
+            .await?;
+        match outcome {
+            1 => Ok(()),
+            0 => Err(Error::NotFound),
+            _ => Err(Error::backend("a token with this key already exists; generate a new token")),
+        }
+    }
+
+    async fn take_token(&self, purpose: TokenPurpose, key: &TokenKey, now: Timestamp) -> Result<Option<CustomerId>> {
+        let keys = self.keys();
+        let script = &self.scripts().take_token;
+        let token = keys.token(purpose, key);
+        let (prefix, member) = (keys.customer_tokens_prefix(), Keys::token_member(purpose, key));
+        // The purpose is part of the key, so a token of another purpose is simply not found.
+        let value: Option<String> = self
+            .run(|mut conn| async move { script.key(token).arg(prefix).arg(member).invoke_async(&mut conn).await })
+            .await?;
+        let Some(value) = value else { return Ok(None) };
+        let (id, expires_at) = value
+            .split_once(' ')
+            .ok_or_else(|| Error::Corrupt(format!("a token holds {value:?}, not \"<customer id> <expires_at>\"")))?;
+        let id =
+            id.parse::<CustomerId>().map_err(|err| Error::Corrupt(format!("a token's customer id {id:?}: {err}")))?;
+        let expires_at = expires_at
+            .parse::<i64>()
+            .map_err(|_| Error::Corrupt(format!("a token's expiry {expires_at:?} is not a number")))?;
+        // Redis expires the key by its own clock; the caller's `now` decides as well.
+        Ok((expires_at > now.as_unix()).then_some(id))
+    }
+
+    async fn delete_customer_tokens(&self, customer: CustomerId, purpose: TokenPurpose) -> Result<u64> {
+        let keys = self.keys();
+        let script = &self.scripts().delete_customer_tokens;
+        let (set, prefix) = (keys.customer_tokens(customer), keys.token_prefix());
+        let wanted = format!("{}:", purpose.as_str());
+        self.run(|mut conn| async move { script.key(set).arg(prefix).arg(wanted).invoke_async(&mut conn).await }).await
     }
 }

@@ -1,4 +1,4 @@
-use customer_auth_core::{CustomerId, SessionKey};
+use customer_auth_core::{CustomerId, SessionKey, TokenKey, TokenPurpose};
 
 /// The prefix every key gets unless the options say otherwise.
 pub(crate) const DEFAULT_PREFIX: &str = "customer-auth:";
@@ -55,6 +55,30 @@ impl Keys {
 
     pub(crate) fn email(&self, email_key: &str) -> String {
         format!("{}email:{email_key}", self.prefix)
+    }
+
+    /// A token's member in its customer's token set: `<purpose>:<hex>`.
+    pub(crate) fn token_member(purpose: TokenPurpose, key: &TokenKey) -> String {
+        format!("{}:{}", purpose.as_str(), key.to_hex())
+    }
+
+    /// What the token scripts prepend to a member of a customer's token set.
+    pub(crate) fn token_prefix(&self) -> String {
+        format!("{}token:", self.prefix)
+    }
+
+    pub(crate) fn token(&self, purpose: TokenPurpose, key: &TokenKey) -> String {
+        format!("{}{}", self.token_prefix(), Self::token_member(purpose, key))
+    }
+
+    /// The set of a customer's tokens, so deleting the customer (or one purpose of their
+    /// tokens) finds every one without a scan.
+    pub(crate) fn customer_tokens(&self, customer: CustomerId) -> String {
+        format!("{}{customer}", self.customer_tokens_prefix())
+    }
+
+    pub(crate) fn customer_tokens_prefix(&self) -> String {
+        format!("{}customer-tokens:", self.prefix)
     }
 
     /// The sorted set of every customer id, for listing in id order.

@@ -60,6 +60,8 @@
 //! | `<prefix>username:<username key>` | string | the id of the customer with this username |
 //! | `<prefix>email:<email key>` | string | the id of the customer with this email |
 //! | `<prefix>customer-ids` | sorted set | every customer id, score 0, for listing in id order |
+//! | `<prefix>token:<purpose>:<hex of TokenKey>` | string | `<customer id> <expires_at>`, expiring at `expires_at` |
+//! | `<prefix>customer-tokens:<customer id>` | set | `<purpose>:<hex of TokenKey>` of the customer's tokens, expiring with the longest-lived one |
 //!
 //! # How it uses Redis
 //! - Sessions are filed under their [`SessionKey`](customer_auth_core::SessionKey), the

@@ -143,11 +143,16 @@ end
 return {count, redis.call('HGET', KEYS[1], 'locked_until') or ''}
 ";
 
-/// KEYS: customer hash, id set. ARGV: id, username index prefix, email index prefix. Deletes
-/// the customer with its index entries; returns 1, or 0 when there was no such customer.
+/// KEYS: customer hash, id set, customer's token set. ARGV: id, username index prefix, email
+/// index prefix, token key prefix. Deletes the customer with its index entries and tokens;
+/// returns 1, or 0 when there was no such customer.
 const DELETE_CUSTOMER: &str = r"
 local old = redis.call('HMGET', KEYS[1], 'username_key', 'email_key')
 if redis.call('DEL', KEYS[1]) == 0 then return 0 end
+for _, member in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+  redis.call('UNLINK', ARGV[4] .. member)
+end
+redis.call('UNLINK', KEYS[3])
 if old[1] and redis.call('GET', ARGV[2] .. old[1]) == ARGV[1] then
   redis.call('DEL', ARGV[2] .. old[1])
 end
@@ -156,6 +161,53 @@ if old[2] and redis.call('GET', ARGV[3] .. old[2]) == ARGV[1] then
 end
 redis.call('ZREM', KEYS[2], ARGV[1])
 return 1
+";
+
+/// KEYS: token, customer hash, customer's token set. ARGV: value (`<id> <expires_at>`),
+/// expires_at (unix seconds), member. Checking the customer and writing in one step, so a
+/// token is never left behind by a customer deleted meanwhile. Returns 1 when stored (or
+/// already expired, so not worth storing), 0 when there is no such customer, 2 when a token
+/// already lives under the key.
+const CREATE_TOKEN: &str = r"
+if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
+local now = tonumber(redis.call('TIME')[1])
+local at = tonumber(ARGV[2])
+if at <= now then
+  -- Over before it began: it can never be taken, so there is nothing to keep.
+  return 1
+end
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EXAT', ARGV[2]) then return 2 end
+redis.call('SADD', KEYS[3], ARGV[3])
+local ttl = redis.call('TTL', KEYS[3])
+if ttl < 0 or now + ttl < at then
+  redis.call('EXPIREAT', KEYS[3], ARGV[2])
+end
+return 1
+";
+
+/// KEYS: token. ARGV: customer token set prefix, member. Removes the token (GETDEL: of any
+/// number of concurrent takes exactly one gets the value) and its member in the customer's
+/// set; returns the value, or nil when there was none.
+const TAKE_TOKEN: &str = r"
+local value = redis.call('GETDEL', KEYS[1])
+if not value then return false end
+local id = string.match(value, '^(%S+)')
+if id then redis.call('SREM', ARGV[1] .. id, ARGV[2]) end
+return value
+";
+
+/// KEYS: customer's token set. ARGV: token key prefix, member prefix (`<purpose>:`). Deletes
+/// the customer's tokens of one purpose; returns how many were still there.
+const DELETE_CUSTOMER_TOKENS: &str = r"
+local deleted = 0
+local wanted = ARGV[2]
+for _, member in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if string.sub(member, 1, #wanted) == wanted then
+    deleted = deleted + redis.call('UNLINK', ARGV[1] .. member)
+    redis.call('SREM', KEYS[1], member)
+  end
+end
+return deleted
 ";
 
 /// Every script, loaded once per store (computing a script's SHA-1 is the only cost).
@@ -169,6 +221,9 @@ pub(crate) struct Scripts {
     pub(crate) set_fields: Script,
     pub(crate) record_failed_login: Script,
     pub(crate) delete_customer: Script,
+    pub(crate) create_token: Script,
+    pub(crate) take_token: Script,
+    pub(crate) delete_customer_tokens: Script,
 }
 
 impl Scripts {
@@ -183,6 +238,9 @@ impl Scripts {
             set_fields: Script::new(SET_FIELDS),
             record_failed_login: Script::new(RECORD_FAILED_LOGIN),
             delete_customer: Script::new(DELETE_CUSTOMER),
+            create_token: Script::new(CREATE_TOKEN),
+            take_token: Script::new(TAKE_TOKEN),
+            delete_customer_tokens: Script::new(DELETE_CUSTOMER_TOKENS),
         }
     }
 }

@@ -115,6 +115,39 @@ impl SessionStore for RedisStore {
         self.run(|mut conn| async move { script.key(set).arg(prefix).invoke_async(&mut conn).await }).await
     }
 
+    async fn list_customer_sessions(&self, customer: CustomerId) -> Result<Vec<(SessionKey, SessionRecord)>> {
+        let set = self.keys().customer_sessions(customer);
+        let members: Vec<String> =
+            self.run(|mut conn| async move { redis::cmd("SMEMBERS").arg(set).query_async(&mut conn).await }).await?;
+        if members.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys = members
+            .iter()
+            .map(|member| {
+                SessionKey::from_hex(member).ok_or_else(|| {
+                    Error::Corrupt(format!("a customer's session set holds {member:?}, not a session key"))
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let names: Vec<String> = keys.iter().map(|key| self.keys().session(key)).collect();
+        let records: Vec<Option<Vec<u8>>> =
+            self.run(|mut conn| async move { redis::cmd("MGET").arg(names).query_async(&mut conn).await }).await?;
+        let now = Timestamp::now();
+        let mut live = Vec::new();
+        for (key, bytes) in keys.into_iter().zip(records) {
+            // Gone since (logged out, expired): a member left behind, not a session.
+            let Some(bytes) = bytes else { continue };
+            let record = SessionRecord::decode(&bytes)?;
+            // A member can outlive its owner's claim when the session was handed to another
+            // customer under the same key; the record itself decides.
+            if record.customer_id() == Some(customer) && !record.is_expired(now) {
+                live.push((key, record));
+            }
+        }
+        Ok(live)
+    }
+
     async fn purge_expired_sessions(&self) -> Result<u64> {
         // Every session key carries Redis's own expiry (EXAT), and each customer's session set
         // expires with its longest-lived member: there is nothing left to purge.

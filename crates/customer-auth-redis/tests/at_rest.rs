@@ -1,4 +1,4 @@
-//! What Redis holds: never a session id (in cookie form or raw) and never a plain password.
+//! What Redis holds: never a session id or token (in cookie or link form, or raw) and never a plain password.
 
 // Tests state their expectations with unwrap and panic, helpers included.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -6,11 +6,15 @@
 mod common;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::TestStore;
-use customer_auth_core::{Auth, Password, PasswordHasher, Registration, SessionId, SessionStore};
+use customer_auth_core::{
+    Auth, CustomerStore, Password, PasswordHasher, Registration, SessionId, SessionStore, Timestamp, Token,
+    TokenPurpose, TokenRecord,
+};
 use redis::AsyncCommands;
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -40,12 +44,23 @@ async fn no_session_id_and_no_password_reach_redis() {
         store.create_session(&id.key(), &common::session(Some(&customer))).await.unwrap();
     }
     store.save_session(&ids[0].key(), &common::session(None)).await.unwrap();
+    let tokens: Vec<Token> = TokenPurpose::ALL.iter().map(|_| Token::generate().unwrap()).collect();
+    for (token, purpose) in tokens.iter().zip(TokenPurpose::ALL) {
+        let expires_at = Timestamp::now().plus(Duration::from_secs(3600));
+        let record = TokenRecord { key: token.key(), purpose, customer_id: customer.id, expires_at };
+        store.create_token(&record).await.unwrap();
+    }
 
     let mut needles: Vec<(String, Vec<u8>)> = vec![("the password".into(), PASSWORD.as_bytes().to_vec())];
     for (n, id) in ids.iter().enumerate() {
         let cookie = id.to_cookie_value();
         needles.push((format!("session id {n} in cookie form"), cookie.as_bytes().to_vec()));
         needles.push((format!("session id {n} raw"), URL_SAFE_NO_PAD.decode(&cookie).unwrap()));
+    }
+    for (n, token) in tokens.iter().enumerate() {
+        let raw = URL_SAFE_NO_PAD.decode(token.as_str()).unwrap();
+        needles.push((format!("token {n} in link form"), token.as_str().as_bytes().to_vec()));
+        needles.push((format!("token {n} raw"), raw));
     }
 
     // Every key name and every value, whatever its type.
@@ -74,6 +89,10 @@ async fn no_session_id_and_no_password_reach_redis() {
     for id in &ids {
         let hex = id.key().to_hex();
         assert!(keys.iter().any(|key| key.ends_with(&hex)), "a session key is not in the dump");
+    }
+    for token in &tokens {
+        let hex = token.key().to_hex();
+        assert!(keys.iter().any(|key| key.ends_with(&hex)), "a token key is not in the dump");
     }
     for (what, needle) in &needles {
         assert!(!dump.iter().any(|value| contains(value, needle)), "{what} is stored in Redis");

@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 use customer_auth_core::{
     Customer, CustomerId, CustomerStatus, CustomerStore, Error, FailedLogin, LockoutPolicy, PasswordHash, Result,
-    Roles, Timestamp, email_key, username_key,
+    Roles, Timestamp, TokenKey, TokenPurpose, TokenRecord, email_key, username_key,
 };
 use sqlx::Sqlite;
 use sqlx::sqlite::SqliteQueryResult;
@@ -15,7 +15,7 @@ macro_rules! select_customer {
     ($where:literal) => {
         concat!(
             "SELECT id, first_name, last_name, email, username, password_hash, roles, status, failed_logins, ",
-            "locked_until, created_at, updated_at FROM customers ",
+            "locked_until, email_confirmed_at, created_at, updated_at FROM customers ",
             $where
         )
     };
@@ -37,6 +37,7 @@ struct CustomerRow {
     status: String,
     failed_logins: i64,
     locked_until: Option<i64>,
+    email_confirmed_at: Option<i64>,
     created_at: i64,
     updated_at: i64,
 }
@@ -64,6 +65,7 @@ impl TryFrom<CustomerRow> for Customer {
             status,
             failed_logins,
             locked_until: row.locked_until.map(Timestamp::from_unix),
+            email_confirmed_at: row.email_confirmed_at.map(Timestamp::from_unix),
             created_at: Timestamp::from_unix(row.created_at),
             updated_at: Timestamp::from_unix(row.updated_at),
         })
@@ -97,8 +99,8 @@ impl CustomerStore for SqliteStore {
         // one wins and the other gets the duplicate error.
         sqlx::query(
             "INSERT INTO customers (id, first_name, last_name, email, email_key, username, username_key, \
-             password_hash, roles, status, failed_logins, locked_until, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+             password_hash, roles, status, failed_logins, locked_until, email_confirmed_at, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         )
         .bind(customer.id.as_bytes().as_slice())
         .bind(&customer.first_name)
@@ -112,6 +114,7 @@ impl CustomerStore for SqliteStore {
         .bind(customer.status.as_str())
         .bind(i64::from(customer.failed_logins))
         .bind(customer.locked_until.map(Timestamp::as_unix))
+        .bind(customer.email_confirmed_at.map(Timestamp::as_unix))
         .bind(customer.created_at.as_unix())
         .bind(customer.updated_at.as_unix())
         .execute(self.writer())
@@ -227,5 +230,60 @@ impl CustomerStore for SqliteStore {
             .await
             .map_err(store_error)?;
         found(done)
+    }
+
+    async fn confirm_email(&self, id: CustomerId, at: Timestamp) -> Result<()> {
+        let done = sqlx::query("UPDATE customers SET email_confirmed_at = ?2 WHERE id = ?1")
+            .bind(id.as_bytes().as_slice())
+            .bind(at.as_unix())
+            .execute(self.writer())
+            .await
+            .map_err(store_error)?;
+        found(done)
+    }
+
+    async fn create_token(&self, token: &TokenRecord) -> Result<()> {
+        // Inserted from the customer's row, so an unknown customer inserts nothing (NotFound)
+        // without a separate read; the foreign key covers a delete racing this insert.
+        let done = sqlx::query(
+            "INSERT INTO tokens (key, purpose, customer_id, expires_at) SELECT ?1, ?2, id, ?4 FROM customers WHERE id = ?3",
+        )
+        .bind(token.key.as_bytes().as_slice())
+        .bind(token.purpose.as_str())
+        .bind(token.customer_id.as_bytes().as_slice())
+        .bind(token.expires_at.as_unix())
+        .execute(self.writer())
+        .await
+        .map_err(store_error)?;
+        found(done)
+    }
+
+    async fn take_token(&self, purpose: TokenPurpose, key: &TokenKey, now: Timestamp) -> Result<Option<CustomerId>> {
+        // One DELETE ... RETURNING: of concurrent takes exactly one deletes the row and sees it.
+        // An expired token is deleted as well, and answers None.
+        let row: Option<(Vec<u8>, i64)> =
+            sqlx::query_as("DELETE FROM tokens WHERE key = ?1 AND purpose = ?2 RETURNING customer_id, expires_at")
+                .bind(key.as_bytes().as_slice())
+                .bind(purpose.as_str())
+                .fetch_optional(self.writer())
+                .await
+                .map_err(store_error)?;
+        let Some((customer_id, expires_at)) = row else { return Ok(None) };
+        if expires_at <= now.as_unix() {
+            return Ok(None);
+        }
+        let id = <[u8; 16]>::try_from(customer_id.as_slice())
+            .map_err(|_| Error::Corrupt(format!("a token's customer id is {} bytes, not 16", customer_id.len())))?;
+        Ok(Some(CustomerId::from_uuid(Uuid::from_bytes(id))))
+    }
+
+    async fn delete_customer_tokens(&self, customer: CustomerId, purpose: TokenPurpose) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM tokens WHERE customer_id = ?1 AND purpose = ?2")
+            .bind(customer.as_bytes().as_slice())
+            .bind(purpose.as_str())
+            .execute(self.writer())
+            .await
+            .map_err(store_error)?;
+        Ok(done.rows_affected())
     }
 }

@@ -82,7 +82,7 @@ impl SqliteStoreOptions {
         self
     }
 
-    /// How often a background task deletes expired sessions (every 60 s by default); `None`
+    /// How often a background task deletes expired sessions and tokens (every 60 s by default); `None`
     /// turns the task off, for apps that call
     /// [`purge_expired_sessions`](customer_auth_core::SessionStore::purge_expired_sessions)
     /// themselves. The task stops when the last clone of the store is dropped.

@@ -2,7 +2,9 @@
 
 mod common;
 
-use customer_auth_core::{CustomerStore, SessionId, SessionStore};
+use std::time::Duration;
+
+use customer_auth_core::{CustomerStore, SessionId, SessionStore, Timestamp, Token, TokenPurpose, TokenRecord};
 use customer_auth_sqlite::{MIGRATOR, SqliteStore, SqliteStoreOptions};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -37,4 +39,49 @@ async fn the_migrator_is_public_for_deployment_tools() {
             .await
             .unwrap();
     assert_eq!(tables.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_from_before_account_security_upgrades_with_its_customers_unconfirmed() {
+    let (dir, path) = common::temp_db().unwrap();
+    // The schema as the previous release left it: only the migrations before 0003.
+    let old = dir.path().join("old-migrations");
+    std::fs::create_dir(&old).unwrap();
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    for name in ["0001_customers.sql", "0002_sessions.sql"] {
+        std::fs::copy(shipped.join(name), old.join(name)).unwrap();
+    }
+    let previous = sqlx::migrate::Migrator::new(old.as_path()).await.unwrap();
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&path).create_if_missing(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    previous.run(&pool).await.unwrap();
+    let grace = common::customer("grace");
+    sqlx::query(
+        "INSERT INTO customers (id, first_name, last_name, email, email_key, username, username_key, \
+         password_hash, roles, status, failed_logins, locked_until, created_at, updated_at) \
+         VALUES (?1, 'Grace', 'Hopper', 'grace@example.com', 'grace@example.com', 'grace', 'grace', ?2, '[]', \
+         'active', 0, NULL, 1700000000, 1700000000)",
+    )
+    .bind(grace.id.as_bytes().as_slice())
+    .bind(grace.password_hash.as_str())
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+
+    let store = SqliteStore::connect(&common::url(&path)).await.unwrap();
+    let found = store.find_customer(grace.id).await.unwrap().unwrap();
+    assert_eq!((found.username.as_str(), found.email_confirmed_at), ("grace", None));
+    let token = Token::generate().unwrap();
+    let record = TokenRecord {
+        key: token.key(),
+        purpose: TokenPurpose::EmailConfirmation,
+        customer_id: grace.id,
+        expires_at: Timestamp::now().plus(Duration::from_secs(60)),
+    };
+    store.create_token(&record).await.unwrap();
+    let now = Timestamp::now();
+    assert_eq!(store.take_token(TokenPurpose::EmailConfirmation, &token.key(), now).await.unwrap(), Some(grace.id));
+    store.confirm_email(grace.id, now).await.unwrap();
+    assert_eq!(store.find_customer(grace.id).await.unwrap().unwrap().email_confirmed_at, Some(now));
 }

@@ -1,11 +1,12 @@
-//! The background purge deletes expired sessions, and stops with the store.
+//! The background purge deletes expired sessions (and tokens nobody took), and stops with the
+//! store.
 
 mod common;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use customer_auth_core::{SessionId, SessionStore};
+use customer_auth_core::{CustomerStore, SessionId, SessionStore, Timestamp, Token, TokenPurpose, TokenRecord};
 use customer_auth_sqlite::{SqliteStore, SqliteStoreOptions};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, SqliteConnection};
@@ -88,4 +89,28 @@ async fn a_closed_store_is_unavailable_not_a_panic() {
     store.close().await;
     let err = store.load_session(&SessionId::generate().unwrap().key()).await.unwrap_err();
     assert!(err.is_unavailable(), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_purge_deletes_expired_tokens_and_keeps_live_ones() {
+    let (_dir, path) = common::temp_db().unwrap();
+    let store = SqliteStoreOptions::new(&common::url(&path)).purge_interval(None).connect().await.unwrap();
+    let customer = common::customer("purge");
+    store.create_customer(&customer).await.unwrap();
+    let now = Timestamp::now();
+    let live = Token::generate().unwrap().key();
+    for (key, expires_at) in [
+        (live, now.plus(Duration::from_secs(600))),
+        (Token::generate().unwrap().key(), now.minus(Duration::from_secs(1))),
+        (Token::generate().unwrap().key(), now.minus(Duration::from_secs(600))),
+    ] {
+        let record = TokenRecord { key, purpose: TokenPurpose::PasswordReset, customer_id: customer.id, expires_at };
+        store.create_token(&record).await.unwrap();
+    }
+    let mut conn = raw(&path).await.unwrap();
+    let count = "SELECT count(*) FROM tokens";
+    assert_eq!(sqlx::query_scalar::<_, i64>(count).fetch_one(&mut conn).await.unwrap(), 3);
+    store.purge_expired_sessions().await.unwrap();
+    assert_eq!(sqlx::query_scalar::<_, i64>(count).fetch_one(&mut conn).await.unwrap(), 1);
+    assert_eq!(store.take_token(TokenPurpose::PasswordReset, &live, now).await.unwrap(), Some(customer.id));
 }

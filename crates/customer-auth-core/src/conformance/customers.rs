@@ -25,11 +25,12 @@ pub(super) async fn run(store: &Arc<dyn CustomerStore>) -> Check {
     failed_logins_count_and_lock(store).await?;
     concurrent_failed_logins_all_count(store).await?;
     list_pages_through_every_customer(store).await?;
+    confirm_email_round_trips_and_survives_updates(store).await?;
     delete_frees_username_and_email(store).await
 }
 
 /// A customer with random, valid, distinct username and email.
-fn customer(tag: &str) -> Customer {
+pub(super) fn customer(tag: &str) -> Customer {
     let suffix = unique();
     // A day old, so a store that sets `updated_at` on update visibly moves it.
     let now = Timestamp::now().minus(Duration::from_secs(86_400));
@@ -44,6 +45,7 @@ fn customer(tag: &str) -> Customer {
         status: CustomerStatus::Active,
         failed_logins: 0,
         locked_until: None,
+        email_confirmed_at: None,
         created_at: now,
         updated_at: now,
     }
@@ -53,6 +55,7 @@ fn customer(tag: &str) -> Customer {
 fn same_customer(a: &Customer, b: &Customer) -> bool {
     (a.id, &a.first_name, &a.last_name, &a.email, &a.username, &a.password_hash, &a.roles, a.status)
         == (b.id, &b.first_name, &b.last_name, &b.email, &b.username, &b.password_hash, &b.roles, b.status)
+        && a.email_confirmed_at == b.email_confirmed_at
 }
 
 async fn create_then_find_by_id_username_and_email(store: &Arc<dyn CustomerStore>) -> Check {
@@ -317,5 +320,49 @@ async fn list_pages_through_every_customer(store: &Arc<dyn CustomerStore>) -> Ch
     ensure!(CHECK, created.iter().all(|id| seen.contains(id)), "paging missed a customer");
     let none = store.list_customers(None, 0).await.step(CHECK, "list_customers with limit 0")?;
     ensure!(CHECK, none.is_empty(), "limit 0 returned {} customers", none.len());
+    Ok(())
+}
+
+async fn confirm_email_round_trips_and_survives_updates(store: &Arc<dyn CustomerStore>) -> Check {
+    const CHECK: &str = "confirm_email round-trips and survives updates";
+    let mut confirmed_at_creation = customer("preconfirmed");
+    confirmed_at_creation.email_confirmed_at = Some(Timestamp::from_unix(1_700_000_000));
+    store.create_customer(&confirmed_at_creation).await.step(CHECK, "create_customer")?;
+    let found = store.find_customer(confirmed_at_creation.id).await.step(CHECK, "find_customer")?;
+    let stored = found.and_then(|found| found.email_confirmed_at);
+    ensure!(
+        CHECK,
+        stored == confirmed_at_creation.email_confirmed_at,
+        "created with email_confirmed_at {:?}, found {stored:?}",
+        confirmed_at_creation.email_confirmed_at
+    );
+
+    let created = customer("confirm");
+    store.create_customer(&created).await.step(CHECK, "create_customer")?;
+    let found = store.find_customer(created.id).await.step(CHECK, "find_customer")?;
+    ensure!(
+        CHECK,
+        found.as_ref().is_some_and(|found| found.email_confirmed_at.is_none()),
+        "a new customer is confirmed: {found:?}"
+    );
+    let at = Timestamp::now();
+    store.confirm_email(created.id, at).await.step(CHECK, "confirm_email")?;
+    let found = store.find_customer(created.id).await.step(CHECK, "find_customer")?;
+    let stored = found.as_ref().and_then(|found| found.email_confirmed_at);
+    ensure!(CHECK, stored == Some(at), "confirmed at {at:?}, found {stored:?}");
+    let by_username = store.find_customer_by_username(&created.username).await.step(CHECK, "by username")?;
+    let stored = by_username.and_then(|found| found.email_confirmed_at);
+    ensure!(CHECK, stored == Some(at), "by username: confirmed at {at:?}, found {stored:?}");
+
+    // An update built from a copy read before the confirmation must not undo it.
+    let mut renamed = created.clone();
+    renamed.first_name = "Renamed".into();
+    store.update_customer(&renamed).await.step(CHECK, "update_customer")?;
+    let found = store.find_customer(created.id).await.step(CHECK, "find_customer")?;
+    let stored = found.and_then(|found| found.email_confirmed_at);
+    ensure!(CHECK, stored == Some(at), "update_customer changed email_confirmed_at from {at:?} to {stored:?}");
+
+    let missing = store.confirm_email(CustomerId::new(), at).await;
+    ensure!(CHECK, matches!(missing, Err(Error::NotFound)), "unknown customer: expected NotFound, got {missing:?}");
     Ok(())
 }

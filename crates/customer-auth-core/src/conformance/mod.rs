@@ -20,6 +20,7 @@
 
 mod customers;
 mod sessions;
+mod tokens;
 
 use std::sync::Arc;
 
@@ -41,9 +42,10 @@ pub async fn run_all(customers: Arc<dyn CustomerStore>, sessions: Arc<dyn Sessio
     run_session_store(sessions).await
 }
 
-/// Runs every [`CustomerStore`] check.
+/// Runs every [`CustomerStore`] check, single-use tokens included.
 pub async fn run_customer_store(store: Arc<dyn CustomerStore>) -> Result<(), Failure> {
-    customers::run(&store).await
+    customers::run(&store).await?;
+    tokens::run(&store).await
 }
 
 /// Runs every [`SessionStore`] check.

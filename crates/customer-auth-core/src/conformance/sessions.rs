@@ -22,6 +22,7 @@ pub(super) async fn run(store: &Arc<dyn SessionStore>) -> Check {
     delete_is_idempotent(store).await?;
     expired_sessions_do_not_load(store).await?;
     delete_every_session_of_a_customer(store).await?;
+    list_the_live_sessions_of_a_customer(store).await?;
     purge_removes_expired_and_keeps_live(store).await?;
     concurrent_creates(store).await
 }
@@ -230,5 +231,57 @@ async fn concurrent_creates(store: &Arc<dyn SessionStore>) -> Check {
             "a created session did not load"
         );
     }
+    Ok(())
+}
+
+async fn list_the_live_sessions_of_a_customer(store: &Arc<dyn SessionStore>) -> Check {
+    const CHECK: &str = "list the live sessions of a customer";
+    let (alice, bob) = (CustomerId::new(), CustomerId::new());
+    let mut expected = Vec::new();
+    for _ in 0..2 {
+        let key = new_key(CHECK)?;
+        let record = logged_in(alice);
+        store.create_session(&key, &record).await.step(CHECK, "create_session")?;
+        expected.push((key, record));
+    }
+    // Anonymous when created, logged in later: listed too.
+    let upgraded = new_key(CHECK)?;
+    store.create_session(&upgraded, &live()).await.step(CHECK, "create_session")?;
+    let mut record = logged_in(alice);
+    record.data.insert("flash".into(), "[\"Welcome back\"]".into());
+    store.save_session(&upgraded, &record).await.step(CHECK, "save_session")?;
+    expected.push((upgraded, record));
+    // Alice's when created, another customer's now: not listed.
+    let handed_over = new_key(CHECK)?;
+    store.create_session(&handed_over, &logged_in(alice)).await.step(CHECK, "create_session")?;
+    store.save_session(&handed_over, &logged_in(bob)).await.step(CHECK, "save_session")?;
+    // Logged out: not listed.
+    let logged_out = new_key(CHECK)?;
+    store.create_session(&logged_out, &logged_in(alice)).await.step(CHECK, "create_session")?;
+    store.delete_session(&logged_out).await.step(CHECK, "delete_session")?;
+    // Expired: not listed.
+    let mut expired = logged_in(alice);
+    expired.idle_expires_at = Timestamp::now().minus(Duration::from_secs(1));
+    store.create_session(&new_key(CHECK)?, &expired).await.step(CHECK, "create_session")?;
+    // Another customer's and an anonymous one: not listed.
+    store.create_session(&new_key(CHECK)?, &logged_in(bob)).await.step(CHECK, "create_session")?;
+    store.create_session(&new_key(CHECK)?, &live()).await.step(CHECK, "create_session")?;
+
+    let mut listed = store.list_customer_sessions(alice).await.step(CHECK, "list_customer_sessions")?;
+    let by_key = |(key, _): &(SessionKey, SessionRecord)| *key.as_bytes();
+    listed.sort_by_key(by_key);
+    expected.sort_by_key(by_key);
+    ensure!(
+        CHECK,
+        listed == expected,
+        "listed {} sessions, expected the customer's {} live ones: listed {listed:?}, expected {expected:?}",
+        listed.len(),
+        expected.len()
+    );
+    let nobody = store.list_customer_sessions(CustomerId::new()).await.step(CHECK, "list_customer_sessions")?;
+    ensure!(CHECK, nobody.is_empty(), "listed {} sessions of a customer who has none", nobody.len());
+    store.delete_customer_sessions(alice).await.step(CHECK, "delete_customer_sessions")?;
+    let after = store.list_customer_sessions(alice).await.step(CHECK, "list_customer_sessions")?;
+    ensure!(CHECK, after.is_empty(), "listed {} sessions after deleting all of the customer's", after.len());
     Ok(())
 }

@@ -122,6 +122,7 @@ pub fn customer(tag: &str) -> Customer {
         status: CustomerStatus::Active,
         failed_logins: 0,
         locked_until: None,
+        email_confirmed_at: None,
         created_at: now,
         updated_at: now,
     }

@@ -35,6 +35,7 @@ pub(crate) fn customer(tag: &str) -> Customer {
         status: CustomerStatus::Active,
         failed_logins: 0,
         locked_until: None,
+        email_confirmed_at: None,
         created_at: now,
         updated_at: now,
     }

@@ -73,6 +73,12 @@ impl SessionStore for CountingStore {
         self.inner.delete_customer_sessions(customer).await
     }
 
+    async fn list_customer_sessions(&self, customer: CustomerId) -> Result<Vec<(SessionKey, SessionRecord)>> {
+        self.loads.fetch_add(1, Ordering::SeqCst);
+        self.check()?;
+        self.inner.list_customer_sessions(customer).await
+    }
+
     async fn purge_expired_sessions(&self) -> Result<u64> {
         self.write()?;
         self.inner.purge_expired_sessions().await

@@ -1,0 +1,92 @@
+//! The 256-bit secrets behind session ids and single-use tokens, and the SHA-256 keys stores
+//! file them under: one implementation of generating, encoding, parsing and hashing, so the
+//! two kinds of secret cannot drift apart.
+
+use std::fmt::Write as _;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+
+use crate::{Error, Result};
+
+/// The length of a 32-byte secret in unpadded base64url.
+pub(crate) const ENCODED_CHARS: usize = 43;
+
+/// 32 bytes from the OS generator. Fails only when the OS has no randomness to give, which
+/// must stop the caller rather than hand out a guessable secret.
+pub(crate) fn generate() -> Result<[u8; 32]> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|err| Error::Config(format!("the operating system's random generator failed: {err}")))?;
+    Ok(bytes)
+}
+
+/// The unpadded base64url form: 43 characters, safe in cookies and links.
+pub(crate) fn encode(bytes: &[u8; 32]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Parses [`encode`]'s form. Anything but exactly 43 base64url characters (non-canonical
+/// trailing bits included) is `None`, never a panic.
+pub(crate) fn decode(text: &str) -> Option<[u8; 32]> {
+    if text.len() != ENCODED_CHARS {
+        return None;
+    }
+    let mut bytes = [0u8; 32];
+    match URL_SAFE_NO_PAD.decode_slice(text, &mut bytes) {
+        Ok(32) => Some(bytes),
+        _ => None,
+    }
+}
+
+/// The SHA-256 of a secret: what stores keep, since the secret cannot be recovered from it.
+pub(crate) fn digest(bytes: &[u8; 32]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
+}
+
+/// 64 lowercase hex digits.
+pub(crate) fn to_hex(bytes: &[u8; 32]) -> String {
+    bytes.iter().fold(String::with_capacity(64), |mut hex, byte| {
+        let _ = write!(hex, "{byte:02x}");
+        hex
+    })
+}
+
+/// Parses exactly 64 hex digits (either case); `None` for anything else.
+pub(crate) fn from_hex(hex: &str) -> Option<[u8; 32]> {
+    let digits = hex.as_bytes();
+    if digits.len() != 64 {
+        return None;
+    }
+    let mut bytes = [0u8; 32];
+    for (byte, pair) in bytes.iter_mut().zip(digits.chunks_exact(2)) {
+        let [high, low] = pair else { return None };
+        *byte = (nibble(*high)? << 4) | nibble(*low)?;
+    }
+    Some(bytes)
+}
+
+fn nibble(digit: u8) -> Option<u8> {
+    match digit {
+        b'0'..=b'9' => Some(digit - b'0'),
+        b'a'..=b'f' => Some(digit - b'a' + 10),
+        b'A'..=b'F' => Some(digit - b'A' + 10),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_round_trips_and_rejects_garbage() {
+        let bytes = generate().unwrap();
+        assert_eq!(from_hex(&to_hex(&bytes)), Some(bytes));
+        assert_eq!(from_hex(&to_hex(&bytes).to_uppercase()), Some(bytes));
+        for bad in [String::new(), "0".repeat(63), "0".repeat(65), "g".repeat(64), "é".repeat(32)] {
+            assert!(from_hex(&bad).is_none(), "{bad:?}");
+        }
+    }
+}
