@@ -1,8 +1,8 @@
 use std::sync::Arc;
 
 use crate::{
-    Customer, CustomerId, CustomerStatus, CustomerStore, Error, FailedLogin, LockoutPolicy, Password, PasswordHasher,
-    Registration, Result, Roles, SessionStore, Timestamp,
+    Customer, CustomerId, CustomerStatus, CustomerStore, Error, FailedLogin, LockoutPolicy, Mailer, Password,
+    PasswordHasher, Registration, Result, Roles, SessionStore, Timestamp,
 };
 
 /// The service an app calls to register and log in customers. Cheap to clone.
@@ -13,12 +13,30 @@ pub struct Auth {
     pub(crate) sessions: Option<Arc<dyn SessionStore>>,
     pub(crate) hasher: PasswordHasher,
     lockout: LockoutPolicy,
+    /// How account email goes out, and where its links point.
+    pub(crate) mail: Option<MailSettings>,
+    /// Whether a login needs a confirmed email address.
+    pub(crate) require_confirmed_email: bool,
+}
+
+/// A mailer and the site's base URL (`https://shop.example`), for the links in account email.
+#[derive(Debug, Clone)]
+pub(crate) struct MailSettings {
+    pub(crate) mailer: Arc<dyn Mailer>,
+    pub(crate) base_url: String,
 }
 
 impl Auth {
     /// An `Auth` over `customers` with bcrypt cost 12 and the default lockout policy.
     pub fn new(customers: Arc<dyn CustomerStore>) -> Self {
-        Self { customers, sessions: None, hasher: PasswordHasher::default(), lockout: LockoutPolicy::default() }
+        Self {
+            customers,
+            sessions: None,
+            hasher: PasswordHasher::default(),
+            lockout: LockoutPolicy::default(),
+            mail: None,
+            require_confirmed_email: false,
+        }
     }
 
     /// Ends customers' sessions in `sessions` whenever their password, roles or status change,
@@ -26,6 +44,21 @@ impl Auth {
     /// would leave sessions alive with a stale principal.
     pub fn with_sessions(self, sessions: Arc<dyn SessionStore>) -> Self {
         Self { sessions: Some(sessions), ..self }
+    }
+
+    /// Sends account email (password reset and confirmation links) through `mailer`, with links
+    /// under `base_url`, e.g. `https://shop.example` gives `https://shop.example/reset/<token>`.
+    pub fn with_mailer(self, mailer: Arc<dyn Mailer>, base_url: impl Into<String>) -> Self {
+        let base_url = base_url.into().trim_end_matches('/').to_owned();
+        Self { mail: Some(MailSettings { mailer, base_url }), ..self }
+    }
+
+    /// Requires a confirmed email address before login (off by default). Registration then
+    /// sends a confirmation link, and [`authenticate`](Self::authenticate) answers
+    /// [`Error::EmailNotConfirmed`] to the right password until the link is followed. Needs
+    /// [`with_mailer`](Self::with_mailer).
+    pub fn with_email_confirmation(self, required: bool) -> Self {
+        Self { require_confirmed_email: required, ..self }
     }
 
     /// Uses `hasher` (another cost or concurrency) for new hashes and verification.
@@ -72,7 +105,14 @@ impl Auth {
             updated_at: now,
         };
         self.customers.create_customer(&customer).await?;
-        tracing::info!(target: "customer_auth::audit", customer_id = %customer.id, "customer registered");
+        tracing::info!(target: "customer_auth::audit", customer_id = %customer.id, outcome = "success", "customer registered");
+        if self.require_confirmed_email {
+            // The account exists either way: a failed mail is logged, and the customer can ask
+            // for another link.
+            if let Err(err) = self.send_confirmation(&customer).await {
+                tracing::error!(customer_id = %customer.id, error = %err, "the confirmation email could not be sent");
+            }
+        }
         Ok(customer)
     }
 
@@ -101,6 +141,10 @@ impl Auth {
         if customer.status == CustomerStatus::Disabled {
             tracing::info!(target: "customer_auth::audit", customer_id = %customer.id, outcome = "disabled", "login refused");
             return Err(Error::AccountDisabled);
+        }
+        if self.require_confirmed_email && customer.email_confirmed_at.is_none() {
+            tracing::info!(target: "customer_auth::audit", customer_id = %customer.id, outcome = "email_not_confirmed", "login refused");
+            return Err(Error::EmailNotConfirmed);
         }
         if customer.failed_logins > 0 || customer.locked_until.is_some() {
             self.customers.record_successful_login(customer.id, now).await?;

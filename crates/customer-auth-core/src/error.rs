@@ -28,6 +28,13 @@ pub enum Error {
     /// The password was right but the account is disabled.
     #[error("this account is disabled; an administrator can enable it again")]
     AccountDisabled,
+    /// The password was right but the email address is not confirmed yet (the policy asks for
+    /// it).
+    #[error("confirm your email address first: follow the link we sent, or ask for a new one")]
+    EmailNotConfirmed,
+    /// A reset or confirmation link that is unknown, used already or expired.
+    #[error("this link is invalid, used already or expired; ask for a new one")]
+    InvalidToken,
     /// The store could not be reached or timed out. Answer 503 and retry later; this is never
     /// a reason to log anyone out.
     #[error("the store is unavailable ({0}); check that the database is running and reachable, then retry")]

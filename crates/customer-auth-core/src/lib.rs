@@ -33,6 +33,7 @@
 //! | `smtp` | [`SmtpMailer`], account email through an SMTP server |
 
 mod account;
+mod account_email;
 mod auth;
 mod common_passwords;
 #[cfg(feature = "conformance")]
@@ -56,6 +57,7 @@ pub mod store;
 mod timestamp;
 pub mod token;
 
+pub use account_email::{CONFIRMATION_LINK_LIFETIME, RESET_LINK_LIFETIME};
 pub use auth::Auth;
 pub use customer::{Customer, CustomerId, CustomerStatus, Roles, email_key, username_key};
 pub use error::{BoxError, Error, Result};

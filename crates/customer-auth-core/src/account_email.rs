@@ -1,0 +1,157 @@
+//! The flows that go through email: password reset and email confirmation. Each link carries a
+//! single-use [`Token`]; stores keep only its hash, and taking it is atomic.
+
+use std::time::Duration;
+
+use crate::auth::MailSettings;
+use crate::{
+    Auth, Customer, Email, Error, Password, Result, Timestamp, Token, TokenPurpose, TokenRecord, validate_new_password,
+};
+
+/// How long a password reset link works.
+pub const RESET_LINK_LIFETIME: Duration = Duration::from_secs(30 * 60);
+/// How long an email confirmation link works.
+pub const CONFIRMATION_LINK_LIFETIME: Duration = Duration::from_secs(48 * 60 * 60);
+
+const AUDIT: &str = "customer_auth::audit";
+
+impl Auth {
+    fn mail(&self) -> Result<&MailSettings> {
+        self.mail.as_ref().ok_or_else(|| {
+            Error::Config("account email needs a mailer; build Auth with .with_mailer(mailer, base_url)".into())
+        })
+    }
+
+    /// Replaces the customer's links of `purpose` with a fresh one and mails it.
+    async fn send_link(&self, customer: &Customer, purpose: TokenPurpose) -> Result<()> {
+        let mail = self.mail()?;
+        let (lifetime, path, subject, text) = match purpose {
+            TokenPurpose::PasswordReset => (
+                RESET_LINK_LIFETIME,
+                "reset",
+                "Reset your password",
+                "Someone (we hope you) asked to reset the password of your account. Choose a new one here; the link works once, for 30 minutes:",
+            ),
+            TokenPurpose::EmailConfirmation => (
+                CONFIRMATION_LINK_LIFETIME,
+                "confirm",
+                "Confirm your email address",
+                "Welcome! Confirm your email address to start using your account; the link works once, for 48 hours:",
+            ),
+        };
+        let token = Token::generate()?;
+        self.customers.delete_customer_tokens(customer.id, purpose).await?;
+        let record = TokenRecord {
+            key: token.key(),
+            purpose,
+            customer_id: customer.id,
+            expires_at: Timestamp::now().plus(lifetime),
+        };
+        self.customers.create_token(&record).await?;
+        let body = format!(
+            "Hello {},\n\n{text}\n\n{}/{path}/{}\n\nIf you did not ask for this, ignore this message.\n",
+            customer.first_name,
+            mail.base_url,
+            token.as_str()
+        );
+        mail.mailer.send(&Email { to: customer.email.clone(), subject: subject.to_owned(), body }).await
+    }
+
+    pub(crate) async fn send_confirmation(&self, customer: &Customer) -> Result<()> {
+        self.send_link(customer, TokenPurpose::EmailConfirmation).await?;
+        tracing::info!(target: AUDIT, customer_id = %customer.id, outcome = "sent", "email confirmation requested");
+        Ok(())
+    }
+
+    /// Starts a password reset for whoever has `email`, answering the same whether or not
+    /// anyone does: the link is made and mailed in the background, so neither the answer nor
+    /// its timing tells. Only a store that cannot be reached is an error.
+    pub async fn request_password_reset(&self, email: &str) -> Result<()> {
+        self.mail()?;
+        let Some(customer) = self.customers.find_customer_by_email(email).await? else {
+            tracing::info!(target: AUDIT, outcome = "unknown_email", "password reset requested");
+            return Ok(());
+        };
+        let auth = self.clone();
+        tokio::spawn(async move {
+            match auth.send_link(&customer, TokenPurpose::PasswordReset).await {
+                Ok(()) => {
+                    tracing::info!(target: AUDIT, customer_id = %customer.id, outcome = "sent", "password reset requested")
+                }
+                Err(err) => {
+                    tracing::error!(target: AUDIT, customer_id = %customer.id, outcome = "failed", error = %err, "password reset requested");
+                }
+            }
+        });
+        Ok(())
+    }
+
+    /// Sends a new confirmation link to the customer with `username`, if they have one and are
+    /// not confirmed yet; the same answer either way, the mail going out in the background.
+    pub async fn resend_confirmation(&self, username: &str) -> Result<()> {
+        self.mail()?;
+        let customer = self.customers.find_customer_by_username(username).await?;
+        let Some(customer) = customer.filter(|customer| customer.email_confirmed_at.is_none()) else {
+            return Ok(());
+        };
+        let auth = self.clone();
+        tokio::spawn(async move {
+            if let Err(err) = auth.send_confirmation(&customer).await {
+                tracing::error!(customer_id = %customer.id, error = %err, "the confirmation email could not be sent");
+            }
+        });
+        Ok(())
+    }
+
+    /// Sets a new password with the token from a reset link: the link then stops working,
+    /// every session of the customer ends, a lockout is lifted, and the email address counts
+    /// as confirmed (the link proved it). A link that is unknown, used or expired gives
+    /// [`Error::InvalidToken`]; a password that breaks the rules gives [`Error::Validation`]
+    /// and leaves the link usable.
+    pub async fn reset_password(&self, link_token: &str, new: &Password, confirm: &Password) -> Result<Customer> {
+        let token = Token::parse(link_token).ok_or(Error::InvalidToken)?;
+        // Checked before the token is spent, so a typo does not cost the customer the link.
+        // The username and email are unknown until then; the other rules all apply.
+        validate_new_password(new, confirm, "", "").map_err(Error::Validation)?;
+        let sessions = self.sessions.as_ref().ok_or_else(|| {
+            Error::Config("a reset ends the customer's sessions; build Auth with .with_sessions(store)".into())
+        })?;
+        let now = Timestamp::now();
+        let Some(id) = self.customers.take_token(TokenPurpose::PasswordReset, &token.key(), now).await? else {
+            tracing::info!(target: AUDIT, outcome = "invalid_token", "password reset refused");
+            return Err(Error::InvalidToken);
+        };
+        let mut customer = self.customers.find_customer(id).await?.ok_or(Error::InvalidToken)?;
+        let hash = self.hasher.hash(new).await?;
+        self.customers.set_password_hash(id, &hash, now).await?;
+        if customer.failed_logins > 0 || customer.locked_until.is_some() {
+            self.customers.record_successful_login(id, now).await?;
+        }
+        if customer.email_confirmed_at.is_none() {
+            self.customers.confirm_email(id, now).await?;
+            customer.email_confirmed_at = Some(now);
+        }
+        sessions.delete_customer_sessions(id).await?;
+        customer.password_hash = hash;
+        customer.failed_logins = 0;
+        customer.locked_until = None;
+        tracing::info!(target: AUDIT, customer_id = %id, outcome = "success", "password reset");
+        Ok(customer)
+    }
+
+    /// Confirms an email address with the token from a confirmation link. A link that is
+    /// unknown, used or expired gives [`Error::InvalidToken`].
+    pub async fn confirm_email(&self, link_token: &str) -> Result<Customer> {
+        let token = Token::parse(link_token).ok_or(Error::InvalidToken)?;
+        let now = Timestamp::now();
+        let Some(id) = self.customers.take_token(TokenPurpose::EmailConfirmation, &token.key(), now).await? else {
+            tracing::info!(target: AUDIT, outcome = "invalid_token", "email confirmation refused");
+            return Err(Error::InvalidToken);
+        };
+        self.customers.confirm_email(id, now).await?;
+        let mut customer = self.customers.find_customer(id).await?.ok_or(Error::InvalidToken)?;
+        customer.email_confirmed_at.get_or_insert(now);
+        tracing::info!(target: AUDIT, customer_id = %id, outcome = "success", "email confirmed");
+        Ok(customer)
+    }
+}
