@@ -48,7 +48,11 @@ impl Shop {
             "--insecure-cookies",
             "--attempts-per-minute",
             "10000",
+            "--email-confirmation",
+            "false",
         ];
+        let outbox = dir.path().join("outbox").display().to_string();
+        args.extend_from_slice(&["--outbox", outbox.as_str()]);
         args.extend_from_slice(flags);
         let config = Config::parse_from(args);
         let router = camerastore::build(&config).await.expect("the shop starts");
@@ -62,6 +66,32 @@ impl Shop {
     /// The URL of `path` on this shop.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// The token of the newest `/{path}/` link in the shop's outbox, waiting a little for mail
+    /// that goes out in the background.
+    pub async fn mailed_link(&self, path: &str) -> String {
+        for _ in 0..300 {
+            let mut mails: Vec<_> = std::fs::read_dir(&self.config.outbox)
+                .map(|entries| entries.filter_map(Result::ok).map(|entry| entry.path()).collect())
+                .unwrap_or_default();
+            mails.sort();
+            let found = mails.iter().rev().find_map(|mail| {
+                let text = std::fs::read_to_string(mail).ok()?;
+                text.split_whitespace()
+                    .find_map(|word| word.split_once(&format!("/{path}/")).map(|(_, token)| token.to_owned()))
+            });
+            if let Some(token) = found {
+                return token;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("no /{path}/ link reached the outbox {}", self.config.outbox.display());
+    }
+
+    /// How many messages the outbox holds.
+    pub fn mail_count(&self) -> usize {
+        std::fs::read_dir(&self.config.outbox).map(|entries| entries.count()).unwrap_or(0)
     }
 
     /// Gives `username` the admin role, as `cargo run -p camerastore -- create-admin` does.

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use crate::{
-    Auth, Customer, CustomerId, CustomerStatus, Error, Password, Result, Roles, SessionStore, Timestamp,
-    validate_new_password,
+    Auth, Customer, CustomerId, CustomerStatus, Error, Password, Result, Roles, SessionKey, SessionRecord,
+    SessionStore, Timestamp, validate_new_password,
 };
 
 /// The audit target every account event goes to.
@@ -30,6 +30,27 @@ impl Auth {
     pub async fn end_sessions(&self, id: CustomerId) -> Result<u64> {
         let ended = self.session_store()?.delete_customer_sessions(id).await?;
         tracing::info!(target: AUDIT, customer_id = %id, sessions = ended, outcome = "success", "logged out everywhere");
+        Ok(ended)
+    }
+
+    /// The customer's live sessions, newest first, for a "where am I signed in" page.
+    pub async fn list_sessions(&self, id: CustomerId) -> Result<Vec<(SessionKey, SessionRecord)>> {
+        let mut sessions = self.session_store()?.list_customer_sessions(id).await?;
+        sessions.sort_by_key(|(_, record)| std::cmp::Reverse(record.created_at));
+        Ok(sessions)
+    }
+
+    /// Ends every session of the customer except `keep` (the one asking) and returns how many.
+    pub async fn end_other_sessions(&self, id: CustomerId, keep: &SessionKey) -> Result<u64> {
+        let store = self.session_store()?;
+        let mut ended = 0;
+        for (key, _) in store.list_customer_sessions(id).await? {
+            if key != *keep {
+                store.delete_session(&key).await?;
+                ended += 1;
+            }
+        }
+        tracing::info!(target: AUDIT, customer_id = %id, sessions = ended, outcome = "success", "logged out other sessions");
         Ok(ended)
     }
 

@@ -61,6 +61,11 @@ impl Auth {
         Self { require_confirmed_email: required, ..self }
     }
 
+    /// True when a login needs a confirmed email address.
+    pub fn requires_confirmed_email(&self) -> bool {
+        self.require_confirmed_email
+    }
+
     /// Uses `hasher` (another cost or concurrency) for new hashes and verification.
     pub fn with_hasher(self, hasher: PasswordHasher) -> Self {
         Self { hasher, ..self }

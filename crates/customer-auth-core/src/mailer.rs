@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 
-use crate::{Error, Result, Timestamp};
+use crate::{Error, Result};
 
 /// An email to one customer. Its `Debug` leaves out the body, which carries single-use links.
 #[derive(Clone, PartialEq, Eq)]
@@ -68,7 +68,10 @@ impl Mailer for OutboxMailer {
         getrandom::fill(&mut random)
             .map_err(|err| Error::Config(format!("the operating system's random generator failed: {err}")))?;
         let suffix: String = random.iter().map(|byte| format!("{byte:02x}")).collect();
-        let path = self.dir.join(format!("{}-{suffix}.eml", Timestamp::now().as_unix()));
+        // Nanoseconds, zero-padded: the files sort in the order they were written.
+        let nanos =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |since| since.as_nanos());
+        let path = self.dir.join(format!("{nanos:020}-{suffix}.eml"));
         let message = format!("To: {}\nSubject: {}\n\n{}\n", email.to, email.subject, email.body);
         tokio::fs::write(&path, message).await.map_err(outbox)?;
         tracing::info!(

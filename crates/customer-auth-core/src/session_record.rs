@@ -58,6 +58,15 @@ pub struct SessionRecord {
 }
 
 impl SessionRecord {
+    /// The data key under which a login records the browser's `User-Agent` (as JSON text), for
+    /// a "where am I signed in" page.
+    pub const USER_AGENT_KEY: &'static str = "_user_agent";
+
+    /// The browser the customer logged in with, as its `User-Agent` said.
+    pub fn user_agent(&self) -> Option<String> {
+        self.data.get(Self::USER_AGENT_KEY).and_then(|json| serde_json::from_str(json).ok())
+    }
+
     /// A new, empty session starting at `now`.
     pub fn new(now: Timestamp, idle_timeout: Duration, absolute_timeout: Duration) -> Self {
         Self {

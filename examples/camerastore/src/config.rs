@@ -68,6 +68,29 @@ pub struct Config {
     #[arg(long, env = "CAMERASTORE_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpNet>,
 
+    /// The shop's address as customers reach it, for the links in account email. Defaults to
+    /// http:// and the bind address.
+    #[arg(long, env = "CAMERASTORE_BASE_URL")]
+    pub base_url: Option<String>,
+
+    /// Whether a new customer must follow the link in the confirmation email before logging in.
+    #[arg(long, env = "CAMERASTORE_EMAIL_CONFIRMATION", default_value_t = true, action = clap::ArgAction::Set)]
+    pub email_confirmation: bool,
+
+    /// Where account email goes without an SMTP server: one .eml file per message (and a log
+    /// line), for development.
+    #[arg(long, env = "CAMERASTORE_OUTBOX", default_value = "outbox")]
+    pub outbox: std::path::PathBuf,
+
+    /// An SMTP server for account email instead of the outbox: smtp://host:25,
+    /// smtp://user:pass@host:587?tls=required or smtps://user:pass@host:465.
+    #[arg(long, env = "CAMERASTORE_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// The sender of account email.
+    #[arg(long, env = "CAMERASTORE_MAIL_FROM", default_value = "Camera Store <shop@camerastore.invalid>")]
+    pub mail_from: String,
+
     /// What to do instead of serving the shop.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -84,6 +107,11 @@ pub enum Command {
 }
 
 impl Config {
+    /// Where the links in account email point.
+    pub fn base_url(&self) -> String {
+        self.base_url.clone().unwrap_or_else(|| format!("http://{}", self.bind))
+    }
+
     /// Where the orders table lives: `--orders-url`, else the database when it is SQL, else an
     /// SQLite file of its own.
     pub fn orders_url(&self) -> Result<String, StartError> {

@@ -16,7 +16,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::{from_fn, from_fn_with_state};
 use base64::Engine as _;
-use customer_auth::{Auth, PasswordHasher};
+use customer_auth::{Auth, Mailer, OutboxMailer, PasswordHasher, SmtpMailer};
 use customer_auth_tower::{CsrfLayer, Key, SessionLayer, ThrottleLayer, TrustedProxies};
 
 pub use config::{Command, Config};
@@ -58,7 +58,11 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
     let orders_url = config.orders_url()?;
     let orders = Orders::open(&orders_url).await.map_err(|source| StartError::Orders { url: orders_url, source })?;
     let hasher = PasswordHasher::new(config.bcrypt_cost)?;
-    let auth = Auth::new(stores.customers.clone()).with_sessions(stores.sessions.clone()).with_hasher(hasher);
+    let auth = Auth::new(stores.customers.clone())
+        .with_sessions(stores.sessions.clone())
+        .with_hasher(hasher)
+        .with_mailer(mailer(config)?, config.base_url())
+        .with_email_confirmation(config.email_confirmation);
     let templates =
         Arc::new(Templates::new().map_err(|err| StartError::Store(customer_auth::Error::Config(err.to_string())))?);
     let secure = config.secure_cookies();
@@ -76,6 +80,20 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
     let throttle = ThrottleLayer::per_minute(config.attempts_per_minute)
         .with_trusted_proxies(config.trusted_proxies.iter().copied());
     Ok(app(AppState { auth, orders, templates }, sessions, throttle))
+}
+
+/// SMTP when configured, else the development outbox.
+fn mailer(config: &Config) -> Result<Arc<dyn Mailer>, StartError> {
+    match &config.smtp_url {
+        Some(url) => Ok(Arc::new(SmtpMailer::new(url, &config.mail_from)?)),
+        None => {
+            tracing::info!(
+                "account email goes to the log and to {}/ (set CAMERASTORE_SMTP_URL to send it)",
+                config.outbox.display()
+            );
+            Ok(Arc::new(OutboxMailer::new(&config.outbox)))
+        }
+    }
 }
 
 fn cookie_key(encoded: &str) -> Result<Key, StartError> {

@@ -23,11 +23,16 @@ impl Templates {
             ("admin.html", include_str!("../templates/admin.html")),
             ("password.html", include_str!("../templates/password.html")),
             ("delete_account.html", include_str!("../templates/delete_account.html")),
+            ("forgot.html", include_str!("../templates/forgot.html")),
+            ("reset.html", include_str!("../templates/reset.html")),
+            ("resend.html", include_str!("../templates/resend.html")),
+            ("sessions.html", include_str!("../templates/sessions.html")),
         ] {
             env.add_template(name, source)?;
         }
         env.add_filter("price", price);
         env.add_filter("date", date);
+        env.add_filter("datetime", datetime);
         Ok(Self { env })
     }
 
@@ -64,6 +69,12 @@ fn date(unix: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
+/// Unix seconds as `2026-11-25 14:05 UTC`.
+fn datetime(unix: i64) -> String {
+    let minutes = unix.rem_euclid(86_400) / 60;
+    format!("{} {:02}:{:02} UTC", date(unix), minutes / 60, minutes % 60)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,5 +92,6 @@ mod tests {
         assert_eq!(date(0), "1970-01-01");
         assert_eq!(date(951_782_400), "2000-02-29");
         assert_eq!(date(1_795_600_000), "2026-11-25");
+        assert_eq!(datetime(1_795_600_000), "2026-11-25 09:46 UTC");
     }
 }

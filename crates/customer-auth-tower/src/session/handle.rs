@@ -17,6 +17,8 @@ use crate::{Error, local_target};
 const TARGET_KEY: &str = "_target";
 const FLASH_KEY: &str = "_flash";
 const CSRF_KEY: &str = "_csrf";
+/// The most of a `User-Agent` a session keeps.
+const MAX_USER_AGENT_CHARS: usize = 200;
 
 /// The current request's session, for handlers and guards. Get it from the request's
 /// extensions or, with axum, as an extractor.
@@ -32,6 +34,7 @@ pub struct Session {
 struct Inner {
     config: Arc<SessionConfig>,
     cookie_id: Option<SessionId>,
+    user_agent: Option<HeaderValue>,
     state: Mutex<State>,
 }
 
@@ -82,8 +85,18 @@ impl std::fmt::Debug for Session {
 }
 
 impl Session {
-    pub(crate) fn new(config: Arc<SessionConfig>, cookie_id: Option<SessionId>) -> Self {
-        Self { inner: Arc::new(Inner { config, cookie_id, state: Mutex::new(State::default()) }) }
+    pub(crate) fn new(
+        config: Arc<SessionConfig>,
+        cookie_id: Option<SessionId>,
+        user_agent: Option<HeaderValue>,
+    ) -> Self {
+        Self { inner: Arc::new(Inner { config, cookie_id, user_agent, state: Mutex::new(State::default()) }) }
+    }
+
+    /// The store key of the session this request works on, if it has one: to tell the
+    /// current session apart in a list of the customer's sessions.
+    pub async fn key(&self) -> Result<Option<SessionKey>, Error> {
+        Ok(self.state().await?.current.as_ref().map(|current| current.id.key()))
     }
 
     /// The state, loaded from the store on first use: at most one load per request.
@@ -192,6 +205,13 @@ impl Session {
         record.data = carried.unwrap_or_default();
         record.data.remove(CSRF_KEY);
         record.principal = Some(Principal::of(customer));
+        // For the customer's list of sessions; capped, since the header is the client's to choose.
+        if let Some(agent) = self.inner.user_agent.as_ref().and_then(|value| value.to_str().ok()) {
+            let agent: String = agent.chars().take(MAX_USER_AGENT_CHARS).collect();
+            if let Ok(json) = serde_json::to_string(&agent) {
+                record.data.insert(SessionRecord::USER_AGENT_KEY.to_owned(), json);
+            }
+        }
         state.current = Some(Current { id: SessionId::generate()?, record, stored: false, dirty: true });
         state.customer = Some(Some(customer.clone()));
         Ok(())

@@ -37,7 +37,9 @@ where
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         // Only the cookie can name a session: ids in query strings or other headers are ignored.
         let id = read_session_id(request.headers(), &self.config);
-        let session = Session::new(Arc::clone(&self.config), id);
+        // A cheap clone of the header (reference-counted bytes): read only if a login happens.
+        let user_agent = request.headers().get(http::header::USER_AGENT).cloned();
+        let session = Session::new(Arc::clone(&self.config), id, user_agent);
         request.extensions_mut().insert(session.clone());
         ResponseFuture::new(self.inner.call(request), session)
     }

@@ -56,6 +56,10 @@ pub(super) async fn signin(
         Err(Error::InvalidCredentials) => {
             page(&state, &session, StatusCode::UNAUTHORIZED, &credentials.username, Some(INVALID)).await
         }
+        Err(Error::EmailNotConfirmed) => {
+            let message = "Please confirm your email address first: follow the link we sent you. No link? Ask for a new one at /confirm.";
+            page(&state, &session, StatusCode::FORBIDDEN, &credentials.username, Some(message)).await
+        }
         Err(Error::AccountDisabled) => {
             let message = "This account is disabled. Contact the shop to enable it again.";
             page(&state, &session, StatusCode::FORBIDDEN, &credentials.username, Some(message)).await

@@ -3,11 +3,14 @@
 mod account;
 mod admin;
 mod assets;
+mod confirm;
 mod delete_account;
 mod home;
 mod login;
 mod password;
 mod register;
+mod reset;
+mod sessions;
 
 use axum::Router;
 use axum::routing::get;
@@ -23,11 +26,17 @@ pub(crate) fn routes(throttle: ThrottleLayer) -> Router<AppState> {
     let guarded = Router::new()
         .route("/account/create", axum::routing::post(register::create))
         .route("/signin", axum::routing::post(login::signin))
+        .route("/forgot", get(reset::forgot_form).post(reset::forgot))
+        .route("/reset/{token}", get(reset::reset_form).post(reset::reset))
+        .route("/confirm", get(confirm::resend_form).post(confirm::resend))
         .route_layer(throttle.clone());
     let account = Router::new()
         .route("/account/orders", get(account::orders))
         .route("/account/password", get(password::form).post(password::change))
         .route("/account/delete", get(delete_account::form).post(delete_account::delete))
+        .route("/account/sessions", get(sessions::list))
+        .route("/account/sessions/others", axum::routing::post(sessions::end_others))
+        .route("/account/sessions/all", axum::routing::post(sessions::end_all))
         // The password is guessed here too; the throttle counts only the posts.
         .route_layer(throttle)
         .route_layer(RequireLogin::new());
@@ -39,6 +48,7 @@ pub(crate) fn routes(throttle: ThrottleLayer) -> Router<AppState> {
         .route("/", get(home::home))
         .route("/register", get(register::form))
         .route("/login", get(login::form))
+        .route("/confirm/{token}", get(confirm::follow))
         .route("/logout", get(login::logout).post(login::logout))
         .route("/static/style.css", get(assets::stylesheet))
         .merge(guarded)

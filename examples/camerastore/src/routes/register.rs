@@ -70,7 +70,12 @@ pub(super) async fn create(
             if let Err(err) = state.orders.seed(customer.id).await {
                 tracing::warn!(error = %err, customer_id = %customer.id, "could not seed demo orders");
             }
-            session.flash("Account created, please log in").await?;
+            let message = if state.auth.requires_confirmed_email() {
+                "Account created, please log in once you have followed the link we sent to your email address."
+            } else {
+                "Account created, please log in"
+            };
+            session.flash(message).await?;
             return Ok(Redirect::to("/login").into_response());
         }
         Err(Error::Validation(invalid)) => errors = invalid,

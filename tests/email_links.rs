@@ -1,0 +1,138 @@
+//! The camerastore example's email flows over real HTTP, with mail read from the shop's
+//! outbox: password reset (single use, the same answer for unknown addresses, every session
+//! ended), the email confirmation gate, and the "where am I signed in" page.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// Tests state their expectations with unwrap and panic, helpers included.
+
+mod support;
+
+use reqwest::{Client, StatusCode, header};
+use support::Shop;
+use support::client::*;
+
+const NEW_PASSWORD: &str = "fresh fixer and stop bath";
+const SENT: &str = "If an account uses that address";
+
+async fn post_form(
+    shop: &Shop,
+    client: &Client,
+    page: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let csrf = token(shop, client, page).await;
+    let mut form = vec![("csrf_token", csrf.as_str())];
+    form.extend_from_slice(fields);
+    client.post(shop.url(action)).form(&form).send().await.unwrap()
+}
+
+async fn orders_status(shop: &Shop, cookie: &str) -> StatusCode {
+    get_with_cookie(shop, "/account/orders", cookie, "text/html").await.status()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reset_link_sets_a_new_password_once_and_ends_every_session() {
+    let shop = Shop::start().await;
+    let (_, jar) = logged_in(&shop, "lartigue").await;
+    let cookie = session_cookie(&shop, &jar).unwrap();
+
+    let (visitor, _) = new_client();
+    let unknown = post_form(&shop, &visitor, "/forgot", "/forgot", &[("email", "nobody@example.com")]).await;
+    let known = post_form(&shop, &visitor, "/forgot", "/forgot", &[("email", "LARTIGUE@example.com")]).await;
+    assert_eq!(unknown.status(), known.status(), "the same answer whether or not the address has an account");
+    assert_eq!(known.status(), StatusCode::OK);
+    let (unknown, known) = (unknown.text().await.unwrap(), known.text().await.unwrap());
+    assert!(unknown.contains(SENT) && known.contains(SENT));
+    let strip = |page: &str| page.split("csrf_token").next().unwrap_or_default().to_owned();
+    assert_eq!(strip(&unknown), strip(&known), "the pages differ only after the token field");
+
+    let token = shop.mailed_link("reset").await;
+    assert_eq!(shop.mail_count(), 1, "no mail for the unknown address");
+    let form = visitor.get(shop.url(&format!("/reset/{token}"))).send().await.unwrap();
+    assert_eq!(form.status(), StatusCode::OK);
+    let reset_page = format!("/reset/{token}");
+    let weak =
+        post_form(&shop, &visitor, &reset_page, &reset_page, &[("password", "short"), ("confirmPassword", "short")])
+            .await;
+    assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY, "a bad password keeps the link usable");
+    let fields = [("password", NEW_PASSWORD), ("confirmPassword", NEW_PASSWORD)];
+    let reset = post_form(&shop, &visitor, &reset_page, &reset_page, &fields).await;
+    assert_eq!(reset.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&reset), "/login");
+    assert_eq!(orders_status(&shop, &cookie).await, StatusCode::SEE_OTHER, "the old session ended");
+
+    let again = post_form(&shop, &visitor, &reset_page, &reset_page, &fields).await;
+    assert_eq!(again.status(), StatusCode::GONE, "a link works once");
+    let garbage = post_form(&shop, &visitor, "/forgot", "/reset/not-a-token", &fields).await;
+    assert_eq!(garbage.status(), StatusCode::GONE);
+
+    let (fresh, _) = new_client();
+    assert_eq!(sign_in(&shop, &fresh, "lartigue", PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(sign_in(&shop, &fresh, "lartigue", NEW_PASSWORD).await.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_confirmation_on_a_login_waits_for_the_mailed_link() {
+    let shop = Shop::start_with(&["--email-confirmation", "true"]).await;
+    let (client, _) = new_client();
+    let created = register(&shop, &client, "daguerre", "daguerre@example.com", PASSWORD).await;
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    let waiting = sign_in(&shop, &client, "daguerre", PASSWORD).await;
+    assert_eq!(waiting.status(), StatusCode::FORBIDDEN);
+    assert!(waiting.text().await.unwrap().contains("confirm your email"));
+    let wrong = sign_in(&shop, &client, "daguerre", "not the password").await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED, "a wrong password learns nothing about confirmation");
+
+    let first = shop.mailed_link("confirm").await;
+    let unknown = post_form(&shop, &client, "/confirm", "/confirm", &[("username", "nobody")]).await;
+    let resent = post_form(&shop, &client, "/confirm", "/confirm", &[("username", "daguerre")]).await;
+    assert_eq!(unknown.status(), resent.status());
+    for _ in 0..300 {
+        if shop.mail_count() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let second = shop.mailed_link("confirm").await;
+    assert_ne!(first, second, "a resend makes a new link");
+    let stale = client.get(shop.url(&format!("/confirm/{first}"))).send().await.unwrap();
+    assert_eq!(stale.status(), StatusCode::GONE, "the new link replaces the old one");
+
+    let confirmed = client.get(shop.url(&format!("/confirm/{second}"))).send().await.unwrap();
+    assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&confirmed), "/login");
+    assert_eq!(sign_in(&shop, &client, "daguerre", PASSWORD).await.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sessions_page_lists_browsers_and_logs_out_the_others_or_all() {
+    let shop = Shop::start().await;
+    let (laptop, laptop_jar) = logged_in(&shop, "niepce").await;
+    let phone = Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent("PhoneBrowser/1.0")
+        .build()
+        .unwrap();
+    assert_eq!(sign_in(&shop, &phone, "niepce", PASSWORD).await.status(), StatusCode::SEE_OTHER);
+
+    let page = laptop.get(shop.url("/account/sessions")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(page.headers()[header::CACHE_CONTROL], "no-store");
+    let page = page.text().await.unwrap();
+    assert!(page.contains("PhoneBrowser"), "{page}");
+    assert_eq!(page.matches("<tr").count(), 3, "a header row and two sessions: {page}");
+    assert_eq!(page.matches("this browser").count(), 1);
+
+    let others = post_form(&shop, &laptop, "/account/sessions", "/account/sessions/others", &[]).await;
+    assert_eq!(others.status(), StatusCode::SEE_OTHER);
+    let phone_orders = phone.get(shop.url("/account/orders")).header(header::ACCEPT, "text/html").send().await.unwrap();
+    assert_eq!(phone_orders.status(), StatusCode::SEE_OTHER, "the phone is logged out");
+    let cookie = session_cookie(&shop, &laptop_jar).unwrap();
+    assert_eq!(orders_status(&shop, &cookie).await, StatusCode::OK, "the laptop is not");
+
+    let all = post_form(&shop, &laptop, "/account/sessions", "/account/sessions/all", &[]).await;
+    assert_eq!(all.status(), StatusCode::SEE_OTHER);
+    assert_eq!(orders_status(&shop, &cookie).await, StatusCode::SEE_OTHER, "and now neither is");
+}
