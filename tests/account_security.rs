@@ -164,15 +164,32 @@ async fn the_audit_trail_names_customer_and_address_but_no_secret() {
     assert_eq!(change_password(&shop, &client, PASSWORD).await.status(), StatusCode::SEE_OTHER);
     let second_cookie = session_cookie(&shop, &jar).unwrap();
     assert_eq!(client.get(shop.url("/logout")).send().await.unwrap().status(), StatusCode::SEE_OTHER);
+    let forgot = post_form(&shop, &client, "/forgot", "/forgot", &[("email", "winogrand@example.com")]).await;
+    assert_eq!(forgot.status(), StatusCode::OK);
+    let reset_token = shop.mailed_link("reset").await;
+    let reset_page = format!("/reset/{reset_token}");
+    let fields = [("password", PASSWORD), ("confirmPassword", PASSWORD)];
+    assert_eq!(post_form(&shop, &client, &reset_page, &reset_page, &fields).await.status(), StatusCode::SEE_OTHER);
+    shop.make_admin("winogrand").await;
     let store = SqliteStore::connect(&shop.config.database_url).await.unwrap();
     let customer = store.find_customer_by_username("winogrand").await.unwrap().unwrap();
 
     let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     let audit: Vec<&str> = log.lines().filter(|line| line.contains("customer_auth::audit")).collect();
-    for event in ["customer registered", "login", "login failed", "password changed", "logout"] {
+    for event in [
+        "customer registered",
+        "login",
+        "login failed",
+        "password changed",
+        "logout",
+        "password reset",
+        "roles changed",
+    ] {
         assert!(audit.iter().any(|line| line.contains(event)), "no audit event {event:?} in:\n{}", audit.join("\n"));
     }
-    assert!(audit.iter().all(|line| line.contains("client_ip=127.0.0.1")), "{}", audit.join("\n"));
+    let web: Vec<&&str> = audit.iter().filter(|line| !line.contains("roles changed")).collect();
+    assert!(web.iter().all(|line| line.contains("client_ip=127.0.0.1")), "{}", audit.join("\n"));
+    assert!(audit.iter().all(|line| !line.contains(&reset_token)), "a reset token reached the audit trail");
     assert!(audit.iter().any(|line| line.contains(&customer.id.to_string())));
     for secret in
         [PASSWORD, NEW_PASSWORD, "wrong guess at it", customer.password_hash.as_str(), &first_cookie, &second_cookie]

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use tracing::Instrument as _;
+
 use crate::auth::MailSettings;
 use crate::{
     Auth, Customer, Email, Error, Password, Result, Timestamp, Token, TokenPurpose, TokenRecord, validate_new_password,
@@ -82,7 +84,9 @@ impl Auth {
                     tracing::error!(target: AUDIT, customer_id = %customer.id, outcome = "failed", error = %err, "password reset requested");
                 }
             }
-        });
+        }
+        // The request's span (its client address, say) stays on the events.
+        .instrument(tracing::Span::current()));
         Ok(())
     }
 
@@ -99,7 +103,8 @@ impl Auth {
             if let Err(err) = auth.send_confirmation(&customer).await {
                 tracing::error!(customer_id = %customer.id, error = %err, "the confirmation email could not be sent");
             }
-        });
+        }
+        .instrument(tracing::Span::current()));
         Ok(())
     }
 

@@ -123,14 +123,14 @@ pub async fn run(config: Config) -> Result<(), StartError> {
 /// login instead of waiting behind a stale session.
 pub async fn create_admin(config: &Config, username: &str) -> Result<(), StartError> {
     let stores = stores::open(config).await?;
-    let customers = stores.customers.as_ref();
-    let mut customer = customers
+    let customer = stores
+        .customers
         .find_customer_by_username(username)
         .await?
         .ok_or_else(|| StartError::NoSuchCustomer(username.to_owned()))?;
-    customer.roles.insert("admin".to_owned());
-    customers.update_customer(&customer).await?;
-    stores.sessions.delete_customer_sessions(customer.id).await?;
+    let mut roles = customer.roles.clone();
+    roles.insert("admin".to_owned());
+    Auth::new(stores.customers).with_sessions(stores.sessions).set_roles(customer.id, roles).await?;
     tracing::info!(customer_id = %customer.id, "{} is now an admin", customer.username);
     Ok(())
 }
