@@ -17,26 +17,9 @@ use support::client::*;
 
 const NEW_PASSWORD: &str = "fresh fixer and stop bath";
 
-async fn post_form(
-    shop: &Shop,
-    client: &Client,
-    page: &str,
-    action: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let csrf = token(shop, client, page).await;
-    let mut form = vec![("csrf_token", csrf.as_str())];
-    form.extend_from_slice(fields);
-    client.post(shop.url(action)).form(&form).send().await.unwrap()
-}
-
 async fn change_password(shop: &Shop, client: &Client, current: &str) -> reqwest::Response {
     let fields = [("currentPassword", current), ("password", NEW_PASSWORD), ("confirmPassword", NEW_PASSWORD)];
     post_form(shop, client, "/account/password", "/account/password", &fields).await
-}
-
-async fn orders_status(shop: &Shop, cookie: &str) -> StatusCode {
-    get_with_cookie(shop, "/account/orders", cookie, "text/html").await.status()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

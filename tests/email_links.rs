@@ -14,23 +14,6 @@ use support::client::*;
 const NEW_PASSWORD: &str = "fresh fixer and stop bath";
 const SENT: &str = "If an account uses that address";
 
-async fn post_form(
-    shop: &Shop,
-    client: &Client,
-    page: &str,
-    action: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let csrf = token(shop, client, page).await;
-    let mut form = vec![("csrf_token", csrf.as_str())];
-    form.extend_from_slice(fields);
-    client.post(shop.url(action)).form(&form).send().await.unwrap()
-}
-
-async fn orders_status(shop: &Shop, cookie: &str) -> StatusCode {
-    get_with_cookie(shop, "/account/orders", cookie, "text/html").await.status()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reset_link_sets_a_new_password_once_and_ends_every_session() {
     let shop = Shop::start().await;

@@ -98,3 +98,22 @@ pub async fn logged_in(shop: &Shop, username: &str) -> (Client, Arc<Jar>) {
     assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
     (client, jar)
 }
+
+/// Fills in the form on `page` (its CSRF token and `fields`) and posts it to `action`.
+pub async fn post_form(
+    shop: &Shop,
+    client: &Client,
+    page: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let csrf = token(shop, client, page).await;
+    let mut form = vec![("csrf_token", csrf.as_str())];
+    form.extend_from_slice(fields);
+    client.post(shop.url(action)).form(&form).send().await.unwrap()
+}
+
+/// The status of the orders page for a browser holding `cookie`.
+pub async fn orders_status(shop: &Shop, cookie: &str) -> StatusCode {
+    get_with_cookie(shop, "/account/orders", cookie, "text/html").await.status()
+}

@@ -3,10 +3,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use customer_auth::{Error, FieldErrors, Password};
 use customer_auth_tower::{CurrentPrincipal, Session};
 use http::StatusCode;
-use minijinja::context;
 use serde::Deserialize;
 
-use super::Layout;
+use super::form_page;
 use crate::AppState;
 use crate::error::AppError;
 use crate::form::{Form, FormRejection};
@@ -17,19 +16,8 @@ pub(super) struct Confirmation {
     password: Password,
 }
 
-async fn page(
-    state: &AppState,
-    session: &Session,
-    status: StatusCode,
-    errors: FieldErrors,
-) -> Result<Response, AppError> {
-    let layout = Layout::with_form(session).await?;
-    let html = state.templates.render("delete_account.html", context! { layout, errors })?;
-    Ok((status, html).into_response())
-}
-
 pub(super) async fn form(State(state): State<AppState>, session: Session) -> Result<Response, AppError> {
-    page(&state, &session, StatusCode::OK, FieldErrors::new()).await
+    form_page(&state, &session, "delete_account.html", StatusCode::OK, FieldErrors::new()).await
 }
 
 pub(super) async fn delete(
@@ -43,7 +31,7 @@ pub(super) async fn delete(
         Ok(Form(confirmation)) => confirmation,
         Err(FormRejection(status)) => {
             errors.add("form", "The form could not be read. Please fill it in again.");
-            return page(&state, &session, status, errors).await;
+            return form_page(&state, &session, "delete_account.html", status, errors).await;
         }
     };
     match state.auth.delete_account(me.customer_id, &confirmation.password).await {
@@ -57,7 +45,7 @@ pub(super) async fn delete(
         }
         Err(Error::InvalidCredentials) => {
             errors.add("password", "That is not your password.");
-            page(&state, &session, StatusCode::UNAUTHORIZED, errors).await
+            form_page(&state, &session, "delete_account.html", StatusCode::UNAUTHORIZED, errors).await
         }
         Err(other) => Err(other.into()),
     }

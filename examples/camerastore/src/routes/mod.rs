@@ -56,6 +56,20 @@ pub(crate) fn routes(throttle: ThrottleLayer) -> Router<AppState> {
         .merge(admin)
 }
 
+/// A page with one form: the layout with its CSRF token, and the errors beside their fields.
+async fn form_page(
+    state: &AppState,
+    session: &Session,
+    template: &str,
+    status: http::StatusCode,
+    errors: customer_auth::FieldErrors,
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse as _;
+    let layout = Layout::with_form(session).await?;
+    let html = state.templates.render(template, minijinja::context! { layout, errors })?;
+    Ok((status, html).into_response())
+}
+
 /// What the layout needs on every page.
 #[derive(Serialize)]
 struct Layout {

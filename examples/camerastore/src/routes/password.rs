@@ -3,10 +3,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use customer_auth::{Error, FieldErrors, Password};
 use customer_auth_tower::{CurrentPrincipal, Session};
 use http::StatusCode;
-use minijinja::context;
 use serde::Deserialize;
 
-use super::Layout;
+use super::form_page;
 use crate::AppState;
 use crate::error::AppError;
 use crate::form::{Form, FormRejection};
@@ -19,19 +18,8 @@ pub(super) struct PasswordChange {
     confirm_password: Password,
 }
 
-async fn page(
-    state: &AppState,
-    session: &Session,
-    status: StatusCode,
-    errors: FieldErrors,
-) -> Result<Response, AppError> {
-    let layout = Layout::with_form(session).await?;
-    let html = state.templates.render("password.html", context! { layout, errors })?;
-    Ok((status, html).into_response())
-}
-
 pub(super) async fn form(State(state): State<AppState>, session: Session) -> Result<Response, AppError> {
-    page(&state, &session, StatusCode::OK, FieldErrors::new()).await
+    form_page(&state, &session, "password.html", StatusCode::OK, FieldErrors::new()).await
 }
 
 pub(super) async fn change(
@@ -45,7 +33,7 @@ pub(super) async fn change(
         Ok(Form(change)) => change,
         Err(FormRejection(status)) => {
             errors.add("form", "The form could not be read. Please fill it in again.");
-            return page(&state, &session, status, errors).await;
+            return form_page(&state, &session, "password.html", status, errors).await;
         }
     };
     let changed = state
@@ -62,9 +50,11 @@ pub(super) async fn change(
         }
         Err(Error::InvalidCredentials) => {
             errors.add("currentPassword", "That is not your current password.");
-            page(&state, &session, StatusCode::UNAUTHORIZED, errors).await
+            form_page(&state, &session, "password.html", StatusCode::UNAUTHORIZED, errors).await
         }
-        Err(Error::Validation(invalid)) => page(&state, &session, StatusCode::UNPROCESSABLE_ENTITY, invalid).await,
+        Err(Error::Validation(invalid)) => {
+            form_page(&state, &session, "password.html", StatusCode::UNPROCESSABLE_ENTITY, invalid).await
+        }
         Err(other) => Err(other.into()),
     }
 }
