@@ -98,3 +98,40 @@ pub async fn clear_redis(prefix: &str) {
         });
     store.delete_all_keys().await.expect("deleting the test's Redis keys");
 }
+
+/// A shop with customers (and orders) in a fresh Postgres database and sessions under a fresh
+/// Redis prefix. Call [`ServerShop::remove`] at the end to leave nothing behind.
+pub struct ServerShop {
+    /// The running shop.
+    pub shop: super::Shop,
+    database: PgDatabase,
+    prefix: String,
+}
+
+impl ServerShop {
+    /// Starts the shop on the real servers, with `flags` besides the test defaults.
+    pub async fn start(flags: &[&str]) -> Self {
+        let database = PgDatabase::create().await;
+        let prefix = redis_prefix();
+        let postgres = database.url(None);
+        let redis = format!("redis://{}", redis_address());
+        let mut all = vec![
+            "--database-url",
+            postgres.as_str(),
+            "--session-url",
+            redis.as_str(),
+            "--redis-prefix",
+            prefix.as_str(),
+        ];
+        all.extend_from_slice(flags);
+        let shop = super::Shop::start_with(&all).await;
+        Self { shop, database, prefix }
+    }
+
+    /// Drops the database and the Redis keys.
+    pub async fn remove(self) {
+        drop(self.shop);
+        clear_redis(&self.prefix).await;
+        self.database.drop_database().await;
+    }
+}
