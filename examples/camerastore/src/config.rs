@@ -130,7 +130,7 @@ impl Config {
             Backend::Sqlite if !url.starts_with("sqlite:") => format!("sqlite://{url}?mode=rwc"),
             Backend::Sqlite => url,
             Backend::Redis => {
-                return Err(StartError::UnsupportedDatabase(format!("{url} (orders need sqlite:// or postgres://)")));
+                return Err(StartError::UnsupportedDatabase("redis: (orders need sqlite:// or postgres://)".into()));
             }
         })
     }
