@@ -2,18 +2,13 @@
 //! store is back, without restarting the app. The stores are reached through a TCP proxy that
 //! the test cuts and restores, so the servers other tests share stay up.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-// Tests state their expectations with unwrap and panic, helpers included.
-
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::Shop;
+use crate::support::client::*;
+use crate::support::proxy::Proxy;
+use crate::support::servers::{PgDatabase, clear_redis, postgres_address, redis_address, redis_prefix};
 use reqwest::{StatusCode, header};
-use support::Shop;
-use support::client::*;
-use support::proxy::Proxy;
-use support::servers::{PgDatabase, clear_redis, postgres_address, redis_address, redis_prefix};
 
 /// How long a store may take to be seen again after it is back.
 const RECOVERY: Duration = Duration::from_secs(20);

@@ -2,18 +2,13 @@
 //! by an admin, deleting one's own account, and the audit trail they leave, which must name the
 //! customer and the client address but never a password, hash or session id.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-// Tests state their expectations with unwrap and panic, helpers included.
-
-mod support;
-
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use crate::support::Shop;
+use crate::support::client::*;
 use customer_auth::{CustomerStore as _, SqliteStore};
 use reqwest::{Client, StatusCode};
-use support::Shop;
-use support::client::*;
 
 const NEW_PASSWORD: &str = "fresh fixer and stop bath";
 

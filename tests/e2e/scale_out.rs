@@ -3,16 +3,11 @@
 //! on one is there on the others, a session made on one is valid on every other, and a logout
 //! on one is seen by all at once.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-// Tests state their expectations with unwrap and panic, helpers included.
-
-mod support;
-
+use crate::support::Shop;
+use crate::support::client::*;
+use crate::support::servers::{PgDatabase, clear_redis, redis_address, redis_prefix};
 use base64::Engine as _;
 use reqwest::StatusCode;
-use support::Shop;
-use support::client::*;
-use support::servers::{PgDatabase, clear_redis, redis_address, redis_prefix};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_instances_share_customers_in_postgres_and_sessions_in_redis() {

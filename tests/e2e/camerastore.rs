@@ -2,16 +2,11 @@
 //! own SQLite file, and a cookie-keeping client walks the customer's story the way a browser
 //! would (no redirects followed, so every status and `Location` is checked).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-// Tests state their expectations with unwrap and panic, helpers included.
-
-mod support;
-
 use std::sync::Arc;
 
+use crate::support::Shop;
+use crate::support::client::*;
 use reqwest::{Client, StatusCode, header};
-use support::Shop;
-use support::client::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_whole_story_register_target_url_login_rotation_logout() {

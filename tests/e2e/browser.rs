@@ -5,19 +5,14 @@
 //! (never skips) when `chromium` or `chromedriver` is missing. A PNG screenshot of every page it
 //! visits is saved under `target/browser-screenshots/` in the workspace.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-// Tests state their expectations with unwrap and panic, helpers included.
-
-mod support;
-
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use crate::support::Shop;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
-use support::Shop;
 use tokio::process::{Child, Command};
 
 /// Where Debian puts the browser.

@@ -3,15 +3,10 @@
 //! sessions, a reset link works once and ends every session, a disabled customer's live session
 //! is refused at once, and "log out other sessions" keeps only the asking browser.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-// Tests state their expectations with unwrap and panic, helpers included.
-
-mod support;
-
+use crate::support::client::*;
+use crate::support::servers::ServerShop;
 use customer_auth::CustomerStore as _;
 use reqwest::StatusCode;
-use support::client::*;
-use support::servers::ServerShop;
 
 const NEW_PASSWORD: &str = "fresh fixer and stop bath";
 

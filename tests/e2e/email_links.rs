@@ -2,14 +2,9 @@
 //! outbox: password reset (single use, the same answer for unknown addresses, every session
 //! ended), the email confirmation gate, and the "where am I signed in" page.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-// Tests state their expectations with unwrap and panic, helpers included.
-
-mod support;
-
+use crate::support::Shop;
+use crate::support::client::*;
 use reqwest::{Client, StatusCode, header};
-use support::Shop;
-use support::client::*;
 
 const NEW_PASSWORD: &str = "fresh fixer and stop bath";
 const SENT: &str = "If an account uses that address";

@@ -2,17 +2,12 @@
 //! repeated failures (even under concurrent guesses), a locked account answers exactly like a
 //! wrong password or an unknown name, and each client address gets only so many posts a minute.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-// Tests state their expectations with unwrap and panic, helpers included.
-
-mod support;
-
 use std::sync::Arc;
 
+use crate::support::Shop;
+use crate::support::client::*;
 use customer_auth::{CustomerStore as _, SqliteStore};
 use reqwest::{StatusCode, header};
-use support::Shop;
-use support::client::*;
 
 const INVALID: &str = "Invalid credentials, try again!";
 
