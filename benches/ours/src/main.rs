@@ -94,7 +94,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .await;
     match seeded {
-        Ok(_) | Err(Error::DuplicateUsername) => {}
+        Ok(_) | Err(Error::DuplicateUsername | Error::DuplicateEmail) => {}
         Err(err) => return Err(err.into()),
     }
 
