@@ -9,10 +9,10 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::{Form, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use axum::Router;
 use clap::Parser;
 use customer_auth::web::Key;
 use customer_auth::{
@@ -34,6 +34,9 @@ struct Args {
     /// Postgres schema for customer-auth's tables.
     #[arg(long, default_value = "customer_auth_bench")]
     postgres_schema: String,
+    /// At most this many bcrypt hashes at once (the library's default: one per core).
+    #[arg(long)]
+    hash_concurrency: Option<usize>,
     /// Redis key prefix.
     #[arg(long, default_value = "ca-bench:")]
     redis_prefix: String,
@@ -80,9 +83,11 @@ async fn login(State(auth): State<Auth>, session: Session, Form(form): Form<Logi
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let (customers, sessions) = open(&args).await?;
-    let auth = Auth::new(customers.clone())
-        .with_sessions(sessions.clone())
-        .with_hasher(PasswordHasher::new(args.bcrypt_cost)?);
+    let mut hasher = PasswordHasher::new(args.bcrypt_cost)?;
+    if let Some(max) = args.hash_concurrency {
+        hasher = hasher.with_max_concurrent(max);
+    }
+    let auth = Auth::new(customers.clone()).with_sessions(sessions.clone()).with_hasher(hasher);
     let seeded = auth
         .register(Registration {
             first_name: "Bench".into(),

@@ -11,10 +11,10 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::Form;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use axum::Router;
 use axum_login::{AuthManagerLayerBuilder, AuthUser, AuthnBackend, UserId, login_required};
 use clap::Parser;
 use serde::{Deserialize, Serialize};
