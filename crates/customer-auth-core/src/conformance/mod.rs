@@ -19,6 +19,7 @@
 //! [`Failure`] naming the broken promise instead of panicking.
 
 mod customers;
+pub mod fixtures;
 mod sessions;
 mod tokens;
 

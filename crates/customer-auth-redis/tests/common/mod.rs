@@ -7,11 +7,6 @@
 // Tests state their expectations with unwrap and panic, helpers included.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::time::Duration;
-
-use customer_auth_core::{
-    Customer, CustomerId, CustomerStatus, PasswordHash, Principal, Roles, SessionRecord, Timestamp,
-};
 use customer_auth_redis::{RedisStore, RedisStoreOptions};
 
 /// The server the tests use.
@@ -108,29 +103,6 @@ fn pattern(prefix: &str) -> String {
     pattern
 }
 
-/// A customer whose username and email contain `tag`.
-pub fn customer(tag: &str) -> Customer {
-    let now = Timestamp::now();
-    Customer {
-        id: CustomerId::new(),
-        first_name: "Grace".into(),
-        last_name: "Hopper".into(),
-        email: format!("{tag}@example.com"),
-        username: tag.into(),
-        password_hash: PasswordHash::from_stored("$2b$04$PyOO4x2fSADRCvqbJjGV3.NxBuyf3SxtkAGm9Bp9lLzuGPd7tUoTy"),
-        roles: Roles::new(),
-        status: CustomerStatus::Active,
-        failed_logins: 0,
-        locked_until: None,
-        email_confirmed_at: None,
-        created_at: now,
-        updated_at: now,
-    }
-}
-
-/// A live session, logged in as `customer` when given.
-pub fn session(customer: Option<&Customer>) -> SessionRecord {
-    let mut record = SessionRecord::new(Timestamp::now(), Duration::from_secs(1800), Duration::from_secs(86400));
-    record.principal = customer.map(Principal::of);
-    record
-}
+// Each test binary uses some of these, none all of them.
+#[allow(unused_imports)]
+pub use customer_auth_core::conformance::fixtures::{customer, expired_session, session};
