@@ -18,6 +18,7 @@
 //! a store that holds other data, and several runs can share one store. Each returns a
 //! [`Failure`] naming the broken promise instead of panicking.
 
+pub mod at_rest;
 mod customers;
 pub mod fixtures;
 mod sessions;
