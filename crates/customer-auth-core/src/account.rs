@@ -26,6 +26,21 @@ impl Auth {
         self.customers.find_customer(id).await?.ok_or(Error::NotFound)
     }
 
+    /// Checks the customer's own password before `action`. A wrong one counts as a failed login,
+    /// so guessing through an account form locks the account as the login form does; a locked
+    /// account is refused with the same answer.
+    async fn confirm_password(&self, customer: &Customer, password: &Password, action: &'static str) -> Result<()> {
+        let matches = self.hasher.verify(password, &customer.password_hash).await?;
+        if matches && !customer.is_locked(Timestamp::now()) {
+            return Ok(());
+        }
+        if !matches {
+            self.record_failed_login(customer.id).await?;
+        }
+        tracing::info!(target: AUDIT, customer_id = %customer.id, outcome = "wrong_password", "{action} refused");
+        Err(Error::InvalidCredentials)
+    }
+
     /// Ends every session of the customer (log out everywhere) and returns how many there were.
     pub async fn end_sessions(&self, id: CustomerId) -> Result<u64> {
         let ended = self.session_store()?.delete_customer_sessions(id).await?;
@@ -70,14 +85,7 @@ impl Auth {
     ) -> Result<Customer> {
         let sessions = self.session_store()?;
         let mut customer = self.existing(id).await?;
-        let matches = self.hasher.verify(current, &customer.password_hash).await?;
-        if !matches || customer.is_locked(Timestamp::now()) {
-            if !matches {
-                self.record_failed_login(id).await?;
-            }
-            tracing::info!(target: AUDIT, customer_id = %id, outcome = "wrong_password", "password change refused");
-            return Err(Error::InvalidCredentials);
-        }
+        self.confirm_password(&customer, current, "password change").await?;
         validate_new_password(new, confirm, &customer.username, &customer.email).map_err(Error::Validation)?;
         let hash = self.hasher.hash(new).await?;
         let now = Timestamp::now();
@@ -120,14 +128,7 @@ impl Auth {
     pub async fn delete_account(&self, id: CustomerId, password: &Password) -> Result<()> {
         let sessions = self.session_store()?;
         let customer = self.existing(id).await?;
-        let matches = self.hasher.verify(password, &customer.password_hash).await?;
-        if !matches || customer.is_locked(Timestamp::now()) {
-            if !matches {
-                self.record_failed_login(id).await?;
-            }
-            tracing::info!(target: AUDIT, customer_id = %id, outcome = "wrong_password", "account deletion refused");
-            return Err(Error::InvalidCredentials);
-        }
+        self.confirm_password(&customer, password, "account deletion").await?;
         sessions.delete_customer_sessions(id).await?;
         self.customers.delete_customer(id).await?;
         tracing::info!(target: AUDIT, customer_id = %id, outcome = "success", "account deleted");
