@@ -9,6 +9,16 @@ use crate::{
     SessionStore, Timestamp, validate_new_password,
 };
 
+/// What an account change left behind: the customer as stored now, and how many of their
+/// sessions it ended.
+#[derive(Debug, Clone)]
+pub struct AccountChange {
+    /// The customer after the change.
+    pub customer: Customer,
+    /// The sessions that ended with it.
+    pub sessions_ended: u64,
+}
+
 /// The audit target every account event goes to.
 const AUDIT: &str = "customer_auth::audit";
 
@@ -97,29 +107,43 @@ impl Auth {
         Ok(customer)
     }
 
-    /// Disables or enables a customer. Disabling ends every session at once.
-    pub async fn set_status(&self, id: CustomerId, status: CustomerStatus) -> Result<Customer> {
-        let sessions = self.session_store()?;
-        let mut customer = self.existing(id).await?;
-        customer.status = status;
-        self.customers.update_customer(&customer).await?;
-        // The sessions carry the status; ending them makes the change take effect at once.
-        sessions.delete_customer_sessions(id).await?;
-        tracing::info!(target: AUDIT, customer_id = %id, status = status.as_str(), outcome = "success", "status changed");
-        Ok(customer)
+    /// Disables or enables a customer. Either way every session of theirs ends: the sessions
+    /// carry the status, and ending them makes the change take effect at once.
+    pub async fn set_status(&self, id: CustomerId, status: CustomerStatus) -> Result<AccountChange> {
+        self.change_principal(id, "status changed", |customer| customer.status = status).await
     }
 
     /// Replaces a customer's roles; their sessions end, so the new roles are in force at the
     /// next login.
-    pub async fn set_roles(&self, id: CustomerId, roles: Roles) -> Result<Customer> {
+    pub async fn set_roles(&self, id: CustomerId, roles: Roles) -> Result<AccountChange> {
+        self.change_principal(id, "roles changed", |customer| customer.roles = roles).await
+    }
+
+    /// Applies `change` to what the sessions carry of the customer (status, roles), stores it,
+    /// then ends the sessions: after the update, so a login racing with it either sees the
+    /// change or has its session ended here.
+    async fn change_principal(
+        &self,
+        id: CustomerId,
+        event: &'static str,
+        change: impl FnOnce(&mut Customer),
+    ) -> Result<AccountChange> {
         let sessions = self.session_store()?;
         let mut customer = self.existing(id).await?;
-        customer.roles = roles;
+        change(&mut customer);
         self.customers.update_customer(&customer).await?;
-        sessions.delete_customer_sessions(id).await?;
+        let sessions_ended = sessions.delete_customer_sessions(id).await?;
         let roles = customer.roles.iter().map(String::as_str).collect::<Vec<_>>().join(",");
-        tracing::info!(target: AUDIT, customer_id = %id, roles, outcome = "success", "roles changed");
-        Ok(customer)
+        tracing::info!(
+            target: AUDIT,
+            customer_id = %id,
+            status = customer.status.as_str(),
+            roles,
+            sessions_ended,
+            outcome = "success",
+            "{event}"
+        );
+        Ok(AccountChange { customer, sessions_ended })
     }
 
     /// Deletes the customer's own account after checking the password: every session ends and

@@ -57,6 +57,7 @@ pub mod store;
 mod timestamp;
 pub mod token;
 
+pub use account::AccountChange;
 pub use account_email::{CONFIRMATION_LINK_LIFETIME, RESET_LINK_LIFETIME};
 pub use auth::Auth;
 pub use customer::{Customer, CustomerId, CustomerStatus, Roles, email_key, username_key};

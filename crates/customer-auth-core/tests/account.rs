@@ -98,7 +98,8 @@ async fn new_roles_end_the_sessions_that_carry_the_old_ones() {
     let session = session_of(&store, &grace).await;
     let roles = BTreeSet::from(["admin".to_owned()]);
     let updated = auth.set_roles(grace.id, roles.clone()).await.unwrap();
-    assert_eq!(updated.roles, roles);
+    assert_eq!(updated.customer.roles, roles);
+    assert_eq!(updated.sessions_ended, 1);
     assert!(!is_live(&store, &session).await);
     assert_eq!(store.find_customer(grace.id).await.unwrap().unwrap().roles, roles);
 }

@@ -7,11 +7,12 @@ mod purge_sessions;
 mod set_roles;
 mod status;
 
-use customer_auth::{Customer, CustomerStore};
+use customer_auth::{Auth, Customer, CustomerId, CustomerStore};
 
+use crate::audit;
 use crate::cli::{Cli, Command};
 use crate::error::CliError;
-use crate::store_url;
+use crate::store_url::{self, Store};
 
 /// Opens the store and runs the command `cli` names.
 pub(crate) async fn run(cli: Cli) -> Result<(), CliError> {
@@ -31,6 +32,20 @@ pub(crate) async fn run(cli: Cli) -> Result<(), CliError> {
 /// The customer with this username, or an error that says how to find the right one.
 async fn find(customers: &dyn CustomerStore, username: &str) -> Result<Customer, CliError> {
     customers.find_customer_by_username(username).await?.ok_or_else(|| CliError::UnknownCustomer(username.to_owned()))
+}
+
+/// The library's account changes over the opened store: they end the sessions that carry the
+/// old status or roles, and write the audit events.
+fn account(store: &Store) -> Auth {
+    Auth::new(store.customers.clone()).with_sessions(store.sessions.clone())
+}
+
+/// Passes `result` on, recording a failed `action` in the audit trail first.
+fn audited<T>(action: &'static str, customer: CustomerId, result: customer_auth::Result<T>) -> Result<T, CliError> {
+    result.map_err(|err| {
+        audit::record(action, customer, "store_failed");
+        err.into()
+    })
 }
 
 /// Roles as the output shows them: comma-separated, `-` for none.

@@ -1,40 +1,23 @@
-//! `set-roles`: replaces the roles, then ends the sessions, whose principals carry the old ones.
+//! `set-roles`: replaces the roles and ends the sessions, whose principals carry the old ones.
 
-use customer_auth::{Roles, Timestamp};
+use customer_auth::Roles;
 
-use super::{find, roles_text};
+use super::{account, audited, find, roles_text};
 use crate::audit;
 use crate::error::CliError;
 use crate::output;
 use crate::store_url::Store;
 
 pub(super) async fn run(store: &Store, username: &str, roles: Vec<String>) -> Result<(), CliError> {
-    let mut customer = find(store.customers.as_ref(), username).await?;
-    customer.roles = roles.into_iter().collect::<Roles>();
-    customer.updated_at = Timestamp::now();
-    if let Err(err) = store.customers.update_customer(&customer).await {
-        audit::record("set_roles", customer.id, "store_failed");
-        return Err(err.into());
-    }
-    // After the update: a login racing with this command then either sees the new roles or
-    // gets its session deleted here.
-    let ended = match store.sessions.delete_customer_sessions(customer.id).await {
-        Ok(ended) => ended,
-        Err(err) => {
-            audit::record("set_roles", customer.id, "sessions_not_ended");
-            return Err(CliError::Store(format!(
-                "the roles of {} were set, but their sessions were not ended ({}); run the command again",
-                customer.username,
-                CliError::from(err)
-            )));
-        }
-    };
+    let customer = find(store.customers.as_ref(), username).await?;
+    let roles = roles.into_iter().collect::<Roles>();
+    let change = audited("set_roles", customer.id, account(store).set_roles(customer.id, roles).await)?;
     audit::record("set_roles", customer.id, "success");
     output::line(&format!(
         "Set the roles of {} to {}; ended {}.",
-        customer.username,
-        roles_text(&customer.roles),
-        sessions(ended)
+        change.customer.username,
+        roles_text(&change.customer.roles),
+        sessions(change.sessions_ended)
     ))?;
     Ok(())
 }

@@ -66,7 +66,8 @@ pub(super) async fn set_status(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, "Status must be active or disabled.").into_response());
     };
     match state.auth.set_status(id, status).await {
-        Ok(customer) => {
+        Ok(change) => {
+            let customer = change.customer;
             let done = if status == CustomerStatus::Disabled { "disabled" } else { "enabled" };
             session.flash(format!("{} is now {done}.", customer.username)).await?;
             Ok(Redirect::to("/admin").into_response())
