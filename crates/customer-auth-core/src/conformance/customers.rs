@@ -23,6 +23,8 @@ pub(super) async fn run(store: &Arc<dyn CustomerStore>) -> Check {
     update_cannot_take_another_customers_username_or_email(store).await?;
     set_password_hash(store).await?;
     failed_logins_count_and_lock(store).await?;
+    locks_match_the_policy_at_every_count(store).await?;
+    an_old_lock_stays_below_the_threshold(store).await?;
     concurrent_failed_logins_all_count(store).await?;
     list_pages_through_every_customer(store).await?;
     confirm_email_round_trips_and_survives_updates(store).await?;
@@ -252,6 +254,65 @@ async fn failed_logins_count_and_lock(store: &Arc<dyn CustomerStore>) -> Check {
     ensure!(CHECK, matches!(missing, Err(Error::NotFound)), "unknown customer: expected NotFound, got {missing:?}");
     let missing = store.record_successful_login(CustomerId::new(), now).await;
     ensure!(CHECK, matches!(missing, Err(Error::NotFound)), "unknown customer: expected NotFound, got {missing:?}");
+    Ok(())
+}
+
+/// Stores apply the policy in their own language (SQL, Lua); at every count and at extreme
+/// settings the lock must be the one [`LockoutPolicy::locked_until`] gives.
+async fn locks_match_the_policy_at_every_count(store: &Arc<dyn CustomerStore>) -> Check {
+    const CHECK: &str = "locks match the policy at every count";
+    let policies = [
+        LockoutPolicy::default(),
+        LockoutPolicy { threshold: 0, ..LockoutPolicy::default() },
+        LockoutPolicy { threshold: 1, base: Duration::from_secs(1), max: Duration::from_secs(u64::MAX) },
+        LockoutPolicy { threshold: 2, base: Duration::from_millis(1500), max: Duration::from_secs(100) },
+        LockoutPolicy { threshold: 1, base: Duration::MAX, max: Duration::MAX },
+        LockoutPolicy { threshold: 3, base: Duration::from_secs(60), max: Duration::ZERO },
+    ];
+    for policy in &policies {
+        let created = customer("policy");
+        store.create_customer(&created).await.step(CHECK, "create_customer")?;
+        let at = Timestamp::now();
+        let mut expected = None;
+        for count in 1..=30u32 {
+            let failed = store.record_failed_login(created.id, at, policy).await.step(CHECK, "record_failed_login")?;
+            expected = policy.locked_until(count, at).or(expected);
+            ensure!(
+                CHECK,
+                failed.failed_logins == count,
+                "{policy:?}: failure {count} counted as {}",
+                failed.failed_logins
+            );
+            ensure!(
+                CHECK,
+                failed.locked_until == expected,
+                "{policy:?} at {count} failures: locked until {:?}, expected {expected:?}",
+                failed.locked_until
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A lock already in force is kept by a failure below the threshold, and a success lifts it.
+async fn an_old_lock_stays_below_the_threshold(store: &Arc<dyn CustomerStore>) -> Check {
+    const CHECK: &str = "an old lock stays below the threshold";
+    let mut created = customer("oldlock");
+    let until = Timestamp::now().plus(Duration::from_secs(600));
+    created.locked_until = Some(until);
+    store.create_customer(&created).await.step(CHECK, "create_customer")?;
+    let failed = store
+        .record_failed_login(created.id, Timestamp::now(), &LockoutPolicy::default())
+        .await
+        .step(CHECK, "record_failed_login")?;
+    ensure!(CHECK, failed.locked_until == Some(until), "the lock became {:?}", failed.locked_until);
+    store.record_successful_login(created.id, Timestamp::now()).await.step(CHECK, "record_successful_login")?;
+    let found = store.find_customer(created.id).await.step(CHECK, "find_customer")?;
+    ensure!(
+        CHECK,
+        found.as_ref().is_some_and(|found| found.failed_logins == 0 && found.locked_until.is_none()),
+        "after success: {found:?}"
+    );
     Ok(())
 }
 
