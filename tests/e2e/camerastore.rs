@@ -169,12 +169,19 @@ async fn bad_inputs_are_client_errors_never_server_errors() {
     };
 
     let huge = "a".repeat(1024 * 1024);
+    // The server answers 413 after 16 KB and closes the connection without reading the rest, so
+    // a client still uploading may see the connection cut before it reads the 413. Either way
+    // the body was refused; what must never come back is a 5xx.
+    for (what, path, body) in [
+        ("1 MB password", "/account/create", fields(&huge, "Ansel")),
+        ("1 MB password at login", "/signin", format!("username=a&password={huge}")),
+    ] {
+        match post(path, form, body.into_bytes()).await {
+            Ok(response) => assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE, "{what}"),
+            Err(err) => assert!(err.is_request() && !err.is_timeout(), "{what}: {err}"),
+        }
+    }
     let cases: Vec<(&str, reqwest::Response)> = vec![
-        ("1 MB password", post("/account/create", form, fields(&huge, "Ansel").into_bytes()).await.unwrap()),
-        (
-            "1 MB password at login",
-            post("/signin", form, format!("username=a&password={huge}").into_bytes()).await.unwrap(),
-        ),
         (
             "invalid UTF-8",
             post("/account/create", form, [b"firstName=\xff\xfe&".as_slice(), fields("a", "x").as_bytes()].concat())
