@@ -3,43 +3,32 @@
 //! on one is there on the others, a session made on one is valid on every other, and a logout
 //! on one is seen by all at once.
 
-use crate::support::Shop;
 use crate::support::client::*;
-use crate::support::servers::{PgDatabase, clear_redis, redis_address, redis_prefix};
+use crate::support::servers::ServerShop;
 use base64::Engine as _;
 use reqwest::StatusCode;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_instances_share_customers_in_postgres_and_sessions_in_redis() {
-    let database = PgDatabase::create().await;
-    let prefix = redis_prefix();
-    let postgres = database.url(None);
-    let redis = format!("redis://{}", redis_address());
     let mut key = [0u8; 64];
     getrandom::fill(&mut key).unwrap();
     let key = base64::engine::general_purpose::STANDARD.encode(key);
-    let flags = [
-        "--database-url",
-        postgres.as_str(),
-        "--session-url",
-        redis.as_str(),
-        "--redis-prefix",
-        prefix.as_str(),
-        "--cookie-key",
-        key.as_str(),
-    ];
-    let shops = [Shop::start_with(&flags).await, Shop::start_with(&flags).await, Shop::start_with(&flags).await];
+    // Every instance signs cookies with the same key, as a deployment would configure them.
+    let flags = ["--cookie-key", key.as_str()];
+    let servers = ServerShop::start(&flags).await;
+    let (second, third) = (servers.another(&flags).await, servers.another(&flags).await);
+    let shops = [&servers.shop, &second, &third];
 
     // Cookies are per host, not per port, so one client is one browser behind a balancer.
     let (client, jar) = new_client();
-    let created = register(&shops[0], &client, "cartier", "cartier@example.com", PASSWORD).await;
+    let created = register(shops[0], &client, "cartier", "cartier@example.com", PASSWORD).await;
     assert_eq!(created.status(), StatusCode::SEE_OTHER, "register on the first instance");
 
-    let signed_in = sign_in(&shops[1], &client, "Cartier", PASSWORD).await;
+    let signed_in = sign_in(shops[1], &client, "Cartier", PASSWORD).await;
     assert_eq!(signed_in.status(), StatusCode::SEE_OTHER, "log in on the second instance");
-    let cookie = session_cookie(&shops[1], &jar).expect("a session cookie");
+    let cookie = session_cookie(shops[1], &jar).expect("a session cookie");
 
-    let orders = get_with_cookie(&shops[2], "/account/orders", &cookie, "text/html").await;
+    let orders = get_with_cookie(shops[2], "/account/orders", &cookie, "text/html").await;
     assert_eq!(orders.status(), StatusCode::OK, "the session works on the third instance");
     let body = orders.text().await.unwrap();
     assert!(body.contains("cartier"), "{body}");
@@ -53,7 +42,6 @@ async fn three_instances_share_customers_in_postgres_and_sessions_in_redis() {
         assert_eq!(location(&refused), "/login");
     }
 
-    drop(shops);
-    clear_redis(&prefix).await;
-    database.drop_database().await;
+    drop((second, third));
+    servers.remove().await;
 }

@@ -113,19 +113,22 @@ impl ServerShop {
     pub async fn start(flags: &[&str]) -> Self {
         let database = PgDatabase::create().await;
         let prefix = redis_prefix();
+        let shop = Self::shop_on(&database, &prefix, flags).await;
+        Self { shop, database, prefix }
+    }
+
+    /// Another instance on the same database and Redis prefix, as behind a load balancer.
+    pub async fn another(&self, flags: &[&str]) -> super::Shop {
+        Self::shop_on(&self.database, &self.prefix, flags).await
+    }
+
+    async fn shop_on(database: &PgDatabase, prefix: &str, flags: &[&str]) -> super::Shop {
         let postgres = database.url(None);
         let redis = format!("redis://{}", redis_address());
-        let mut all = vec![
-            "--database-url",
-            postgres.as_str(),
-            "--session-url",
-            redis.as_str(),
-            "--redis-prefix",
-            prefix.as_str(),
-        ];
+        let mut all =
+            vec!["--database-url", postgres.as_str(), "--session-url", redis.as_str(), "--redis-prefix", prefix];
         all.extend_from_slice(flags);
-        let shop = super::Shop::start_with(&all).await;
-        Self { shop, database, prefix }
+        super::Shop::start_with(&all).await
     }
 
     /// Drops the database and the Redis keys.
