@@ -8,10 +8,28 @@ mod common;
 
 use std::sync::Arc;
 
-use customer_auth::RedisStoreOptions;
+use customer_auth::{RedisStore, RedisStoreOptions};
 
 fn url() -> String {
     std::env::var("CUSTOMER_AUTH_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// Deletes the test's keys when the test ends, passed or not.
+struct Cleanup(RedisStore);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let store = self.0.clone();
+        // Drop cannot await and may run while a failed test unwinds: a thread with its own runtime.
+        let cleaned = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(store.delete_all_keys()).unwrap();
+        })
+        .join();
+        if cleaned.is_err() {
+            eprintln!("could not delete the test's Redis keys under {}", self.0.prefix());
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -20,6 +38,7 @@ async fn every_command_works_on_redis() {
     let store = RedisStoreOptions::new(&url()).prefix(&prefix).connect().await.unwrap_or_else(|err| {
         panic!("Redis at {} is not reachable ({err}); start it with: redis-server --daemonize yes", url())
     });
+    let _cleanup = Cleanup(store.clone());
     let store = Arc::new(store);
     let target = common::Target {
         args: vec!["--store".into(), url(), "--redis-prefix".into(), prefix],
@@ -28,5 +47,4 @@ async fn every_command_works_on_redis() {
         expires_by_itself: true,
     };
     common::every_command(&target).await;
-    store.delete_all_keys().await.unwrap();
 }
