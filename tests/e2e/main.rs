@@ -12,6 +12,7 @@ mod support;
 
 mod account_security;
 mod account_security_servers;
+mod bad_input_at_scale;
 mod browser;
 mod brute_force;
 mod camerastore;
