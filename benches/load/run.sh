@@ -53,6 +53,16 @@ redis_clean() {
 }
 trap cleanup EXIT
 
+# The load generator and the sqlite3 shell come from apt when missing (a fresh machine has neither).
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+command -v sqlite3 >/dev/null || missing+=(sqlite3)
+if ((${#missing[@]})); then
+    echo "installing ${missing[*]} with apt"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null \
+        || { DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; }
+fi
+
 echo "building both servers (release, target $CARGO_TARGET_DIR)"
 cargo build --release --quiet --manifest-path "$ROOT/benches/ours/Cargo.toml"
 cargo build --release --quiet --manifest-path "$ROOT/benches/peer/Cargo.toml"

@@ -46,7 +46,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
-    // One thread is plenty for one command; bcrypt runs on the blocking pool either way.
+    // One thread is plenty for one command; bcrypt runs on the hasher's own threads either way.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -1,7 +1,6 @@
 use std::sync::Arc;
 
-use tokio::sync::Semaphore;
-
+use crate::hash_pool::HashPool;
 use crate::registration::MAX_PASSWORD_BYTES;
 use crate::{Error, Password, PasswordHash, Result};
 
@@ -19,29 +18,27 @@ const DUMMY_SALT_AND_DIGEST: &str = "PyOO4x2fSADRCvqbJjGV3.NxBuyf3SxtkAGm9Bp9lLz
 
 /// Hashes and verifies passwords with bcrypt, off the async runtime.
 ///
-/// Every hash and verify runs on Tokio's blocking pool, and at most `max_concurrent` of them
-/// at once: a flood of logins queues behind the semaphore and slows logins, while every other
-/// request keeps its worker threads. Cheap to clone.
+/// Every hash and verify runs on threads of the hasher's own, at most `max_concurrent` at once,
+/// and on Linux at a lower CPU priority than the rest of the process: a flood of logins queues
+/// and slows logins, while every other request keeps its worker threads and its CPU. A login
+/// whose client hung up before its turn is not hashed at all. Cheap to clone; clones share
+/// the threads.
 #[derive(Clone)]
 pub struct PasswordHasher {
     cost: u32,
-    permits: Arc<Semaphore>,
-    max_concurrent: usize,
+    pool: Arc<HashPool>,
 }
 
 impl std::fmt::Debug for PasswordHasher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PasswordHasher")
-            .field("cost", &self.cost)
-            .field("max_concurrent", &self.max_concurrent)
-            .finish()
+        f.debug_struct("PasswordHasher").field("cost", &self.cost).field("max_concurrent", &self.pool.size()).finish()
     }
 }
 
 impl Default for PasswordHasher {
     fn default() -> Self {
         let cpus = std::thread::available_parallelism().map_or(1, usize::from);
-        Self { cost: DEFAULT_COST, permits: Arc::new(Semaphore::new(cpus)), max_concurrent: cpus }
+        Self { cost: DEFAULT_COST, pool: Arc::new(HashPool::new(cpus)) }
     }
 }
 
@@ -60,8 +57,7 @@ impl PasswordHasher {
 
     /// Allows at most `max_concurrent` hashes or verifies at once (at least 1).
     pub fn with_max_concurrent(self, max_concurrent: usize) -> Self {
-        let max_concurrent = max_concurrent.max(1);
-        Self { permits: Arc::new(Semaphore::new(max_concurrent)), max_concurrent, ..self }
+        Self { pool: Arc::new(HashPool::new(max_concurrent)), ..self }
     }
 
     /// The bcrypt cost new hashes get.
@@ -106,16 +102,7 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> bcrypt::BcryptResult<T> + Send + 'static,
     ) -> Result<T> {
-        let permit = Arc::clone(&self.permits)
-            .acquire_owned()
-            .await
-            .map_err(|_| Error::Hashing("the hashing semaphore was closed".into()))?;
-        let outcome = tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            work()
-        })
-        .await
-        .map_err(|join| Error::Hashing(format!("the hashing task failed: {join}")))?;
+        let outcome = self.pool.run(work).await?;
         outcome.map_err(|err| Error::Hashing(err.to_string()))
     }
 }

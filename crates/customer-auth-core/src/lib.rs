@@ -41,6 +41,7 @@ pub mod conformance;
 mod customer;
 mod error;
 mod field_errors;
+mod hash_pool;
 mod hasher;
 mod lockout;
 mod mailer;
