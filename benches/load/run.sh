@@ -7,8 +7,9 @@
 #   STORES="memory sqlite" ROUNDS=1 bash benches/load/run.sh
 #
 # Settings (environment): STORES, ROUNDS (interleaved rounds per route), DURATION (seconds per
-# wrk run), CONNS (wrk connections), LOGIN_SECS (length of the cost-4 login run that fills the
-# stores), PG (Postgres server URL), REDIS_HOST, REDIS_PORT, OURS_REDIS_DB, PEER_REDIS_DB.
+# wrk run), CONNS (wrk connections), LOGINS (about how many cost-4 logins fill the stores, each a
+# new session; 100,000 by default, as the issue asks; LOGIN_CAP seconds at most), PG (Postgres server URL),
+# REDIS_HOST, REDIS_PORT, OURS_REDIS_DB, PEER_REDIS_DB.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -17,7 +18,8 @@ STORES=${STORES:-"memory sqlite postgres redis"}
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5}
 CONNS=${CONNS:-16}
-LOGIN_SECS=${LOGIN_SECS:-10}
+LOGINS=${LOGINS:-100000}
+LOGIN_CAP=${LOGIN_CAP:-900}
 PG=${PG:-postgres://postgres@127.0.0.1:5432}
 REDIS_HOST=${REDIS_HOST:-127.0.0.1}
 REDIS_PORT=${REDIS_PORT:-6379}
@@ -78,7 +80,7 @@ PEER_BIN="$CARGO_TARGET_DIR/release/customer-auth-bench-peer"
     echo "postgres: $(psql "$PG/postgres" -tAc 'SHOW server_version' 2>/dev/null || echo n/a)"
     echo "redis: $(redis INFO server 2>/dev/null | grep redis_version | tr -d '\r' || echo n/a)"
     echo "sqlite: $(sqlite3 --version | cut -d' ' -f1)"
-    echo "settings: ROUNDS=$ROUNDS DURATION=${DURATION}s CONNS=$CONNS LOGIN_SECS=$LOGIN_SECS"
+    echo "settings: ROUNDS=$ROUNDS DURATION=${DURATION}s CONNS=$CONNS LOGINS=$LOGINS LOGIN_CAP=${LOGIN_CAP}s"
     grep -A2 -E '^name = "(axum-login|tower-sessions|tower-sessions-core|tower-sessions-sqlx-store|tower-sessions-redis-store|axum)"$' \
         "$ROOT/benches/peer/Cargo.lock" | grep -E '^(name|version)' | paste - - | sed 's/name = //; s/version = //; s/"//g'
 } > "$OUT/machine.txt"
@@ -230,16 +232,20 @@ for store in $STORES; do
     done
     stop
 
-    echo "=== $store: ${LOGIN_SECS}s of cost-4 logins (8 connections): logins/s, bytes per session"
+    echo "=== $store: $LOGINS cost-4 logins (8 connections): logins/s, bytes per session"
     start "$store" 4
     for side in ours peer; do
         port=$(side_port "$side")
         cookie_for "$port" >/dev/null
         pid=$(side_pid "$side")
+        # wrk runs for a time, not a count: a short probe sets the time that makes about $LOGINS.
+        wrk -t1 -c8 -d3s -s "$HERE/login.lua" "http://127.0.0.1:$port/login" > "$OUT/probe4-$store-$side.txt"
+        rate=$(awk '/Requests\/sec/ { print $2 }' "$OUT/probe4-$store-$side.txt")
+        secs=$(awk -v n="$LOGINS" -v r="$rate" -v cap="$LOGIN_CAP" 'BEGIN { s = int(n / (r > 0 ? r : 1)) + 1; print (s < cap ? s : cap) }')
         before_rss=$(rss_kb "$pid")
         before_store=$(store_bytes "$store" "$side")
         before_sessions=$(store_sessions "$store" "$side")
-        wrk -t1 -c8 -d"${LOGIN_SECS}s" -s "$HERE/login.lua" "http://127.0.0.1:$port/login" > "$OUT/logins4-$store-$side.txt"
+        wrk -t1 -c8 -d"${secs}s" -s "$HERE/login.lua" "http://127.0.0.1:$port/login" > "$OUT/logins4-$store-$side.txt"
         sleep 1
         after_rss=$(rss_kb "$pid")
         after_store=$(store_bytes "$store" "$side")
