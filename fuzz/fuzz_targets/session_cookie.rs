@@ -1,0 +1,4 @@
+//! Fuzz target: see `customer_auth_fuzz_properties::session_cookie` for the property it checks.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| customer_auth_fuzz_properties::session_cookie::check(data));
