@@ -8,7 +8,8 @@
 #   SECONDS_PER_TARGET  how long each target runs (default 600)
 #   SANITIZER           cargo fuzz's -s: address (default) or none; the code under test is safe
 #                       Rust, so ASan mostly adds its allocation limit (-malloc_limit_mb)
-#   MAX_SEEDS           most fuzzer-found seeds kept per target by `seeds` (default 50)
+#   MAX_SEEDS           most seeds per target that `seeds` leaves, hand-written ones included
+#                       (default 50)
 #
 # Installs cargo-fuzz when it is missing. The toolchain is stable, so RUSTC_BOOTSTRAP=1 lets
 # cargo fuzz pass its nightly flags. Runs under `nice` on one core: other work goes first.
@@ -41,7 +42,7 @@ else
 fi
 
 # Keeps what covers the most: libFuzzer's merge picks the smallest inputs that keep every feature
-# of seeds + corpus; past MAX_SEEDS, the hand-written seeds stay and the smallest others fill up.
+# of seeds + corpus; the hand-written seeds always stay and the smallest finds fill up to MAX_SEEDS.
 refresh_seeds() {
   local target=$1 merged
   merged=$(mktemp -d)
@@ -49,6 +50,7 @@ refresh_seeds() {
   nice -n 10 cargo fuzz cmin -s "$sanitizer" "$target" "corpus/$target" >/dev/null 2>&1
   nice -n 10 cargo fuzz run -s "$sanitizer" "$target" "$merged" "seeds/$target" "corpus/$target" -- -merge=1 >/dev/null 2>&1
   find "seeds/$target" -type f -regex '.*/[0-9a-f]\{40\}' -delete
+  (($(find "seeds/$target" -type f | wc -l) < max_seeds)) || { echo "$target: no room for finds" >&2; return; }
   find "$merged" -type f -printf '%s %p\n' | sort -n | cut -d' ' -f2- | while read -r file; do
     # Hand-written seeds have names; only fuzzer finds (named by their SHA-1) are added.
     local sha
@@ -56,7 +58,7 @@ refresh_seeds() {
     if ! sha1sum "seeds/$target"/* | cut -d' ' -f1 | grep -qx "$sha"; then
       cp "$file" "seeds/$target/$sha"
     fi
-    (($(find "seeds/$target" -type f -regex '.*/[0-9a-f]\{40\}' | wc -l) < max_seeds)) || break
+    (($(find "seeds/$target" -type f | wc -l) < max_seeds)) || break
   done
   rm -rf "$merged"
   echo "$target: $(find "seeds/$target" -type f | wc -l) seeds"
