@@ -9,7 +9,7 @@ use customer_auth_fuzz_properties::{TARGETS, check};
 
 #[test]
 fn every_seed_keeps_its_property() {
-    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("../seeds");
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds");
     for target in TARGETS {
         let dir = seeds.join(target);
         let mut count = 0;
@@ -33,8 +33,8 @@ fn unknown_targets_are_reported() {
 
 #[test]
 fn every_fuzz_target_is_replayed() {
-    let manifest =
-        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml")).expect("fuzz/Cargo.toml");
+    let manifest = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/Cargo.toml"))
+        .expect("fuzz/Cargo.toml");
     let mut bins: Vec<&str> = manifest
         .split("[[bin]]")
         .skip(1)

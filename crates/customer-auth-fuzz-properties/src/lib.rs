@@ -2,9 +2,12 @@
 //!
 //! Each module's `check(data)` takes the fuzzer's raw bytes and panics when the property does
 //! not hold: a panic is how libFuzzer learns of a failure, so here it is the point, not a bug.
-//! The targets in `../fuzz_targets` are one-line wrappers, and `tests/replay.rs` runs the same
+//! The targets in `fuzz/fuzz_targets` are one-line wrappers, and `tests/replay.rs` runs the same
 //! functions over the committed seeds with plain `cargo test`, so the properties stay compiled
 //! and exercised without libFuzzer or a nightly flag.
+
+// A property that does not hold must panic, and its checks read best as unwrap and assert.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod redirect_target;
 pub mod registration;
