@@ -1,8 +1,10 @@
 //! The shop's settings, from flags or the environment.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use customer_auth_tower::session::DEFAULT_IDLE_TIMEOUT;
 use customer_auth_tower::throttle::IpNet;
 
 use crate::StartError;
@@ -53,6 +55,10 @@ pub struct Config {
     /// Send `Secure` cookies even on a loopback address (behind a TLS-terminating proxy).
     #[arg(long)]
     pub secure_cookies: bool,
+
+    /// Seconds without a request after which a session ends (and the stores' purge removes it).
+    #[arg(long, env = "CAMERASTORE_SESSION_IDLE_TIMEOUT", default_value_t = DEFAULT_IDLE_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    pub session_idle_timeout: u64,
 
     /// bcrypt cost for new password hashes (4 to 31).
     #[arg(long, env = "CAMERASTORE_BCRYPT_COST", default_value_t = customer_auth::DEFAULT_COST)]
@@ -135,6 +141,11 @@ impl Config {
         })
     }
 
+    /// How long an idle session lives.
+    pub fn session_idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.session_idle_timeout)
+    }
+
     /// Whether cookies carry `Secure`: yes unless told otherwise, or listening on loopback
     /// where browsers talk plain http.
     pub fn secure_cookies(&self) -> bool {
@@ -145,5 +156,19 @@ impl Config {
         } else {
             !self.bind.ip().is_loopback()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_session_idle_timeout_defaults_to_the_layers_and_zero_is_refused() {
+        let parse = |args: &[&str]| Config::try_parse_from([&["camerastore"], args].concat());
+        assert_eq!(parse(&[]).map(|config| config.session_idle_timeout()).ok(), Some(DEFAULT_IDLE_TIMEOUT));
+        let short = parse(&["--session-idle-timeout", "45"]).map(|config| config.session_idle_timeout());
+        assert_eq!(short.ok(), Some(Duration::from_secs(45)));
+        assert!(parse(&["--session-idle-timeout", "0"]).is_err(), "a session that ends at once is no session");
     }
 }
