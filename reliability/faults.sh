@@ -17,7 +17,8 @@
 # THINK_MS (10) ms pause after each request, 30 s client timeout.
 #
 # Output in OUT (reliability/results/<date>/faults): summary.json (with one `faults` row per
-# fault), timeline.csv (per second), marks.txt (fault start/back in Unix ms), faults.md (table).
+# fault), timeline.csv (per second), marks.txt (fault start/back in Unix ms), faults.md (the table,
+# from faults-table.jq: `jq -r -f reliability/faults-table.jq summary.json` prints it again).
 #
 # Rerun: bash reliability/faults.sh      (~3 min; run as root: PostgreSQL runs as user postgres)
 set -euo pipefail
@@ -126,12 +127,5 @@ LOAD_PID=
 stop_shop
 cp "$WORK/shop.log" "$OUT/shop.log"
 
-jq -r '
-  "Faults \(now | strftime("%Y-%m-%d")): \(.users) users, \(.requests_per_s | floor) requests/s overall; \(.acknowledged_registrations) acknowledged registrations, \((.verify.lost + .verify.errors)) failed to log in afterwards; kept sessions alive \(.kept_sessions.alive)/\(.kept_sessions.kept)",
-  "",
-  "| fault | duration | requests during the fault | 503s | other 5xx | connection errors (timeouts) | recovery time | failures after back | acknowledged registrations lost |",
-  "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-  (. as $run | .faults[] |
-    "| \(.name) | \((.back_ms - .start_ms) / 1000 * 10 | floor / 10) s | \(.during.requests) | \(.during.by_class.unavailable_503 // 0) | \(.during.by_class.other_5xx // 0) | \(.during.by_class.connection_error // 0) (\(.during.by_class.timeout // 0)) | \(if .recovery_s == null then "never" else "< \(.recovery_s + 1) s" end) | \(.failures_after_back) | \($run.verify.lost + $run.verify.errors) |")
-' "$OUT/summary.json" | tee "$OUT/faults.md"
+jq -r -f "$REPO/reliability/faults-table.jq" "$OUT/summary.json" | tee "$OUT/faults.md"
 exit "$status"

@@ -19,10 +19,12 @@
 # acknowledged customer. The shop's RSS slope is a least-squares fit over the last 300 s of load.
 #
 # Output, per store, in OUT (reliability/results/<date>/soak): summary.json and timeline.csv from
-# mixload, samples.csv, and one line per store in soak.md.
+# mixload, samples.csv (phase load, verify or cooldown), and the table of every store in soak.md.
+# "TCP connections" counts the shop's established connections, HTTP and store ("store" alone).
 #
 # Rerun: bash reliability/soak.sh                  (all four, ~50 min)
 #        DURATION=120 bash reliability/soak.sh redis
+#        REPORT_ONLY=1 bash reliability/soak.sh     (the table again, from the results in OUT)
 set -euo pipefail
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
 source "$REPO/reliability/lib.sh"
@@ -111,45 +113,52 @@ soak() {
   stop_shop
   cp "$dir/shop.log" "$out/shop.log"
   cleanup
-  report "$store" "$out" >>"$OUT/soak.md"
 }
 
 # The store's row of the soak table, from samples.csv and summary.json.
 report() {
-  local store=$1 out=$2
-  local requests five
+  local store=$1 out=$2 duration requests five
+  duration=$(jq '.duration_s' "$out/summary.json")
   requests=$(jq '.total.requests' "$out/summary.json")
-  five=$(jq '[.total.by_class.other_5xx // 0, .total.by_class.unavailable_503 // 0] | "\(.[0]) (503: \(.[1]))"' -r "$out/summary.json")
-  awk -F, -v store="$store" -v duration="$DURATION" -v requests="$requests" -v five="$five" '
+  five=$(jq -r '"\(.total.by_class.other_5xx // 0) (503: \(.total.by_class.unavailable_503 // 0))"' "$out/summary.json")
+  awk -F, -v store="$store" -v duration="$duration" -v requests="$requests" -v five="$five" '
+    function low(v, m) { return (m == "" || v + 0 < m + 0) ? v : m }
+    function high(v, m) { return (m == "" || v + 0 > m + 0) ? v : m }
     NR == 1 { next }
     {
       n++; if (n == 1) { rss0 = $3; s0 = $7 }
-      if ($2 == "load") { rss_load_end = $3 }
+      if ($2 == "load") { rss_load_end = $3; sload = high($7, sload) }
+      if ($2 != "load") { sverify = high($7, sverify) }
       rss1 = $3; s1 = $7
-      if (fmin == "" || $4 < fmin) fmin = $4; if ($4 > fmax) fmax = $4
-      if (cmin == "" || $5 < cmin) cmin = $5; if ($5 > cmax) cmax = $5
-      if (smax == "" || $7 > smax) smax = $7
+      fmin = low($4, fmin); fmax = high($4, fmax)
+      cmin = low($5, cmin); cmax = high($5, cmax)
+      smin = low($6, smin); smax = high($6, smax)
       # The last five minutes of load, for the slope (KB per minute).
       if ($2 == "load" && $1 >= duration - 300) { k++; x = $1 / 60; sx += x; sy += $3; sxx += x * x; sxy += x * $3 }
     }
     END {
       slope = (k > 1) ? (k * sxy - sx * sy) / (k * sxx - sx * sx) : 0
-      printf "| %s | %d s | %d | %d → %d KB (%d KB at end of load) | %+.1f | %d / %d | %d / %d | %s / %s / %s | %s |\n",
-        store, duration, requests, rss0, rss1, rss_load_end, slope, fmin, fmax, cmin, cmax, s0, smax, s1, five
+      printf "| %s | %d s | %d | %d → %d KB (%d KB at end of load) | %+.1f | %d / %d | %d / %d (store %d / %d) | %s / %s / %s / %s | %s |\n",
+        store, duration, requests, rss0, rss1, rss_load_end, slope, fmin, fmax, cmin, cmax, smin, smax, s0, sload, (sverify == "" ? "-" : sverify), s1, five
     }' "$out/samples.csv"
 }
 
+# The table's head; then one row per store that has results in OUT.
+table() {
+  echo "Soak $(date +%F), $(nproc) cores (shared with other jobs: figures are noisy); $USERS users, think $THINK_MS ms, idle timeout $IDLE_TIMEOUT s, cooldown $COOLDOWN s"
+  echo
+  echo "| store | duration | requests | RSS start → end | RSS slope last 5 min (KB/min) | fds min/max | TCP connections min/max | stored sessions start / load peak / peak after load (verify logins) / end | other 5xx |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+  for store in sqlite postgres redis pg-redis; do
+    [[ -s "$OUT/$store/samples.csv" && -s "$OUT/$store/summary.json" ]] && report "$store" "$OUT/$store"
+  done
+}
+
 mkdir -p "$OUT"
-build_release
-if [[ ! -s "$OUT/soak.md" ]]; then
-  {
-    echo "Soak $(date +%F), $(nproc) cores (shared with other jobs: figures are noisy); $USERS users, think $THINK_MS ms, idle timeout $IDLE_TIMEOUT s, cooldown $COOLDOWN s"
-    echo
-    echo "| store | duration | requests | RSS start → end | RSS slope last 5 min (KB/min) | fds min/max | TCP connections min/max | stored sessions start/peak/end | other 5xx |"
-    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-  } >"$OUT/soak.md"
+if [[ -z "${REPORT_ONLY:-}" ]]; then
+  build_release
+  for store in "${STORES[@]}"; do
+    soak "$store"
+  done
 fi
-for store in "${STORES[@]}"; do
-  soak "$store"
-done
-cat "$OUT/soak.md"
+table | tee "$OUT/soak.md"
