@@ -55,9 +55,10 @@
 //!   meantime.
 //! - `search_path` is a session setting and statements are prepared per connection: behind a
 //!   connection pooler such as PgBouncer, use its session pooling mode.
-//! - A server that cannot be reached, an I/O error or no free connection within the acquire
-//!   timeout ([`PostgresStoreOptions::acquire_timeout`], 5 s by default) is
-//!   [`Error::Unavailable`](customer_auth_core::Error::Unavailable): the web layer answers 503
+//! - A server that cannot be reached, an I/O error, no free connection within the acquire
+//!   timeout ([`PostgresStoreOptions::acquire_timeout`], 5 s by default) or no answer within the
+//!   call timeout ([`PostgresStoreOptions::call_timeout`], 5 s by default: a server that froze)
+//!   is [`Error::Unavailable`](customer_auth_core::Error::Unavailable): the web layer answers 503
 //!   and logs nobody out.
 
 mod customers;

@@ -17,6 +17,7 @@ pub const DEFAULT_SCHEMA: &str = "customer_auth";
 /// How long a call waits for a free connection (or a new one) before answering `Unavailable`.
 /// Short, so a database that is down answers 503 quickly instead of holding requests.
 const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
 const DEFAULT_MAX_CONNECTIONS: u32 = 10;
 const DEFAULT_PURGE_INTERVAL: Duration = Duration::from_secs(60);
 /// A pooled connection idle this long is pinged before use, as a server restart or a firewall
@@ -55,6 +56,7 @@ pub struct PostgresStoreOptions {
     schema: String,
     max_connections: u32,
     acquire_timeout: Duration,
+    call_timeout: Duration,
     purge_interval: Option<Duration>,
     migrate: bool,
 }
@@ -69,6 +71,7 @@ impl PostgresStoreOptions {
             schema: DEFAULT_SCHEMA.to_owned(),
             max_connections: DEFAULT_MAX_CONNECTIONS,
             acquire_timeout: DEFAULT_ACQUIRE_TIMEOUT,
+            call_timeout: DEFAULT_CALL_TIMEOUT,
             purge_interval: Some(DEFAULT_PURGE_INTERVAL),
             migrate: true,
         }
@@ -96,6 +99,15 @@ impl PostgresStoreOptions {
     /// bounds how long [`connect`](Self::connect) keeps trying a server that refuses connections.
     pub fn acquire_timeout(mut self, timeout: Duration) -> Self {
         self.acquire_timeout = timeout;
+        self
+    }
+
+    /// The longest one call of the store may take, the wait for a connection included, before
+    /// failing with [`Error::Unavailable`](customer_auth_core::Error::Unavailable) (5 s by
+    /// default), so a server that stops answering costs a request this long, never more. The
+    /// purge of expired sessions, which works in batches, is not cut off.
+    pub fn call_timeout(mut self, timeout: Duration) -> Self {
+        self.call_timeout = timeout;
         self
     }
 
@@ -131,6 +143,9 @@ impl PostgresStoreOptions {
         if self.acquire_timeout.is_zero() {
             return Err(Error::Config("the acquire timeout must be longer than zero".into()));
         }
+        if self.call_timeout.is_zero() {
+            return Err(Error::Config("the call timeout must be longer than zero".into()));
+        }
         if self.purge_interval.is_some_and(|interval| interval.is_zero()) {
             return Err(Error::Config(
                 "the purge interval must be longer than zero; use purge_interval(None) to turn the purge task off"
@@ -157,6 +172,7 @@ impl PostgresStoreOptions {
             schema: self.schema,
             server,
             max_connections: self.max_connections,
+            call_timeout: self.call_timeout,
             purge_interval: self.purge_interval,
             _purge: purge,
         }))
@@ -221,6 +237,7 @@ impl fmt::Debug for PostgresStoreOptions {
             .field("schema", &self.schema)
             .field("max_connections", &self.max_connections)
             .field("acquire_timeout", &self.acquire_timeout)
+            .field("call_timeout", &self.call_timeout)
             .field("purge_interval", &self.purge_interval)
             .field("migrate", &self.migrate)
             .finish()

@@ -1,4 +1,5 @@
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -8,6 +9,7 @@ use sqlx::Executor as _;
 use sqlx::migrate::MigrateError;
 use sqlx::postgres::PgPool;
 
+use crate::error::store_error;
 use crate::{Error, MIGRATOR, PostgresStoreOptions};
 
 /// SQLSTATE `duplicate_schema`.
@@ -32,6 +34,7 @@ pub(crate) struct Inner {
     /// `user@host:port/database`, for messages; never the password.
     pub(crate) server: String,
     pub(crate) max_connections: u32,
+    pub(crate) call_timeout: Duration,
     pub(crate) purge_interval: Option<Duration>,
     // Dropping it stops the task; only `Inner` owns it, so that happens with the last clone.
     pub(crate) _purge: Option<PurgeTask>,
@@ -82,6 +85,24 @@ impl PostgresStore {
     pub(crate) fn db(&self) -> &PgPool {
         &self.inner.pool
     }
+
+    /// Runs one database call, cut off after the call timeout. The driver has no timeout of its
+    /// own once a query is sent: without this, a server that stops answering (frozen, or behind
+    /// a network that drops packets) would hold the request for as long as that lasts. A write
+    /// cut off this way may still commit; the caller only learns it was not acknowledged.
+    pub(crate) async fn call<T>(
+        &self,
+        call: impl Future<Output = Result<T, sqlx::Error>>,
+    ) -> customer_auth_core::Result<T> {
+        let limit = self.inner.call_timeout;
+        match tokio::time::timeout(limit, call).await {
+            Ok(result) => result.map_err(store_error),
+            Err(_) => Err(customer_auth_core::Error::unavailable(format!(
+                "PostgreSQL at {} did not answer within {limit:?} (the store's call timeout)",
+                self.inner.server
+            ))),
+        }
+    }
 }
 
 impl fmt::Debug for PostgresStore {
@@ -90,6 +111,7 @@ impl fmt::Debug for PostgresStore {
             .field("server", &self.inner.server)
             .field("schema", &self.inner.schema)
             .field("max_connections", &self.inner.max_connections)
+            .field("call_timeout", &self.inner.call_timeout)
             .field("purge_interval", &self.inner.purge_interval)
             .finish()
     }

@@ -154,7 +154,7 @@ async fn debug_shows_the_server_and_settings_never_the_password() {
     assert_eq!(
         debug,
         format!(
-            "PostgresStore {{ server: \"{}@{}:{}/{}\", schema: \"{}\", max_connections: 3, purge_interval: Some(60s) }}",
+            "PostgresStore {{ server: \"{}@{}:{}/{}\", schema: \"{}\", max_connections: 3, call_timeout: 5s, purge_interval: Some(60s) }}",
             options.get_username(),
             options.get_host(),
             options.get_port(),
@@ -165,12 +165,14 @@ async fn debug_shows_the_server_and_settings_never_the_password() {
     assert_eq!(store.schema(), schema.name);
 }
 
-/// A TCP proxy to the test server that can be pulled out and put back: the server going away
-/// and coming back, as the store sees it, without touching the real server.
+/// A TCP proxy to the test server that can be pulled out and put back, or silenced: the server
+/// going away and coming back, or freezing, as the store sees it, without touching the real server.
 struct Proxy {
     port: u16,
     url: String,
     tasks: tokio::task::JoinSet<()>,
+    /// Bumped by `stall`: connections opened before go silent.
+    epoch: tokio::sync::watch::Sender<u64>,
 }
 
 impl Proxy {
@@ -195,18 +197,33 @@ impl Proxy {
                 }
             }
         });
+        let (epoch, epochs) = tokio::sync::watch::channel(0u64);
         tasks.spawn(async move {
             let mut connections = tokio::task::JoinSet::new();
             while let Some(mut client) = spawned.recv().await {
                 let target = target.clone();
+                let mut epoch = epochs.clone();
+                let mine = *epoch.borrow_and_update();
                 connections.spawn(async move {
                     if let Ok(mut server) = tokio::net::TcpStream::connect(&target).await {
-                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                        tokio::select! {
+                            _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                            _ = async { epoch.wait_for(|now| *now != mine).await.map(|_| ()) } => {
+                                // Stalled: both sockets stay open and silent until the proxy goes.
+                                std::future::pending::<()>().await;
+                            }
+                        }
                     }
                 });
             }
         });
-        Ok(Self { port, url, tasks })
+        Ok(Self { port, url, tasks, epoch })
+    }
+
+    /// Silences every connection open now, as a server that froze or a route that drops
+    /// packets without a word; new connections are forwarded.
+    fn stall(&self) {
+        self.epoch.send_modify(|epoch| *epoch += 1);
     }
 
     /// The test server's URL, through the proxy.
@@ -256,4 +273,47 @@ async fn a_server_that_goes_away_is_unavailable_until_it_is_back() {
     let _back = Proxy::start(port).await.unwrap();
     assert_eq!(store.find_customer(grace.id).await.unwrap().map(|customer| customer.id), Some(grace.id));
     assert!(store.load_session(&key).await.unwrap().is_some(), "the session was lost in the outage");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_stops_answering_costs_a_call_its_timeout_and_the_store_recovers() {
+    let schema = common::Schema::new().await;
+    let proxy = Proxy::start(0).await.unwrap();
+    let store = PostgresStoreOptions::new(&proxy.url())
+        .schema(&schema.name)
+        .call_timeout(Duration::from_millis(500))
+        .purge_interval(None)
+        .connect()
+        .await
+        .unwrap();
+    let grace = common::customer("grace");
+    store.create_customer(&grace).await.unwrap();
+    let key = SessionId::generate().unwrap().key();
+    store.create_session(&key, &common::session(Some(&grace))).await.unwrap();
+
+    proxy.stall();
+    // Without the call timeout the driver waits on a silent socket forever; the outer timeout
+    // only turns that hang into a failure instead of a stuck test.
+    let frozen = tokio::time::timeout(Duration::from_secs(30), store.load_session(&key))
+        .await
+        .expect("a call on a silent connection returned");
+    let err = frozen.expect_err("a call on a silent connection failed");
+    assert!(err.is_unavailable(), "{err}");
+    assert!(err.to_string().contains("did not answer"), "{err}");
+
+    // Every pooled connection is silent now; each call spends one, then new ones are opened.
+    let mut recovered = None;
+    for _ in 0..12 {
+        match tokio::time::timeout(Duration::from_secs(30), store.load_session(&key)).await.expect("the call returned")
+        {
+            Ok(record) => {
+                recovered = Some(record);
+                break;
+            }
+            Err(err) => assert!(err.is_unavailable(), "{err}"),
+        }
+    }
+    let record = recovered.expect("the store recovered on fresh connections");
+    assert!(record.is_some(), "the session was lost in the freeze");
+    drop(proxy);
 }
