@@ -59,6 +59,10 @@ impl Orders {
 
     /// Gives a new customer the demo orders.
     pub async fn seed(&self, customer: CustomerId) -> Result<(), sqlx::Error> {
+        within(self.seed_now(customer)).await
+    }
+
+    async fn seed_now(&self, customer: CustomerId) -> Result<(), sqlx::Error> {
         let now = Timestamp::now();
         let mut transaction = self.pool.begin().await?;
         for (item, price_cents, days_ago) in DEMO_ORDERS {
@@ -75,20 +79,36 @@ impl Orders {
 
     /// A customer's orders, newest first.
     pub async fn for_customer(&self, customer: CustomerId) -> Result<Vec<Order>, sqlx::Error> {
-        sqlx::query_as(
-            "SELECT id, item, price_cents, placed_at FROM orders WHERE customer_id = $1 ORDER BY placed_at DESC",
+        within(
+            sqlx::query_as(
+                "SELECT id, item, price_cents, placed_at FROM orders WHERE customer_id = $1 ORDER BY placed_at DESC",
+            )
+            .bind(customer.to_string())
+            .fetch_all(&self.pool),
         )
-        .bind(customer.to_string())
-        .fetch_all(&self.pool)
         .await
     }
 
     /// Deletes a customer's orders (their account is gone).
     pub async fn delete_for_customer(&self, customer: CustomerId) -> Result<u64, sqlx::Error> {
-        let deleted = sqlx::query("DELETE FROM orders WHERE customer_id = $1")
-            .bind(customer.to_string())
-            .execute(&self.pool)
-            .await?;
+        let deleted = within(
+            sqlx::query("DELETE FROM orders WHERE customer_id = $1").bind(customer.to_string()).execute(&self.pool),
+        )
+        .await?;
         Ok(deleted.rows_affected())
     }
+}
+
+/// The longest an orders call may take, as customer-auth's Postgres store bounds its own.
+const CALL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Cuts a call off after [`CALL_TIMEOUT`] as an I/O timeout (a 503): sqlx waits on a silent
+/// socket forever once a query is sent, so a frozen database would hold the page that long.
+async fn within<T>(call: impl Future<Output = Result<T, sqlx::Error>>) -> Result<T, sqlx::Error> {
+    tokio::time::timeout(CALL_TIMEOUT, call).await.unwrap_or_else(|_| {
+        Err(sqlx::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!("the orders database did not answer within {CALL_TIMEOUT:?}"),
+        )))
+    })
 }
