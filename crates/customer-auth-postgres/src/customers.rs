@@ -7,6 +7,7 @@ use sqlx::postgres::PgQueryResult;
 use uuid::Uuid;
 
 use crate::PostgresStore;
+use crate::store::WithTimeout as _;
 
 /// The columns [`CustomerRow`] reads, in one place for every lookup.
 macro_rules! select_customer {
@@ -80,7 +81,8 @@ impl PostgresStore {
     where
         K: 'q + Send + sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
     {
-        let row: Option<CustomerRow> = self.call(sqlx::query_as(query).bind(key).fetch_optional(self.db())).await?;
+        let row: Option<CustomerRow> =
+            sqlx::query_as(query).bind(key).fetch_optional(self.db()).with_timeout(self).await?;
         row.map(Customer::try_from).transpose()
     }
 }
@@ -90,29 +92,28 @@ impl CustomerStore for PostgresStore {
     async fn create_customer(&self, customer: &Customer) -> Result<()> {
         // No lookup first: the unique indexes decide, so of two racing registrations exactly
         // one wins and the other gets the duplicate error.
-        self.call(
-            sqlx::query(
-                "INSERT INTO customers (id, first_name, last_name, email, email_key, username, username_key, \
+        sqlx::query(
+            "INSERT INTO customers (id, first_name, last_name, email, email_key, username, username_key, \
              password_hash, roles, status, failed_logins, locked_until, email_confirmed_at, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-            )
-            .bind(customer.id.as_uuid())
-            .bind(&customer.first_name)
-            .bind(&customer.last_name)
-            .bind(&customer.email)
-            .bind(customer.email_key())
-            .bind(&customer.username)
-            .bind(customer.username_key())
-            .bind(customer.password_hash.as_str())
-            .bind(roles(customer))
-            .bind(customer.status.as_str())
-            .bind(i64::from(customer.failed_logins))
-            .bind(customer.locked_until.map(Timestamp::as_unix))
-            .bind(customer.email_confirmed_at.map(Timestamp::as_unix))
-            .bind(customer.created_at.as_unix())
-            .bind(customer.updated_at.as_unix())
-            .execute(self.db()),
         )
+        .bind(customer.id.as_uuid())
+        .bind(&customer.first_name)
+        .bind(&customer.last_name)
+        .bind(&customer.email)
+        .bind(customer.email_key())
+        .bind(&customer.username)
+        .bind(customer.username_key())
+        .bind(customer.password_hash.as_str())
+        .bind(roles(customer))
+        .bind(customer.status.as_str())
+        .bind(i64::from(customer.failed_logins))
+        .bind(customer.locked_until.map(Timestamp::as_unix))
+        .bind(customer.email_confirmed_at.map(Timestamp::as_unix))
+        .bind(customer.created_at.as_unix())
+        .bind(customer.updated_at.as_unix())
+        .execute(self.db())
+        .with_timeout(self)
         .await?;
         Ok(())
     }
@@ -134,13 +135,11 @@ impl CustomerStore for PostgresStore {
         // Postgres compares uuids byte-wise and UUID v7 bytes sort by creation time, so the nil
         // id starts at the beginning.
         let after = after.map_or(Uuid::nil(), |id| *id.as_uuid());
-        let rows: Vec<CustomerRow> = self
-            .call(
-                sqlx::query_as(select_customer!("WHERE id > $1 ORDER BY id LIMIT $2"))
-                    .bind(after)
-                    .bind(i64::from(limit))
-                    .fetch_all(self.db()),
-            )
+        let rows: Vec<CustomerRow> = sqlx::query_as(select_customer!("WHERE id > $1 ORDER BY id LIMIT $2"))
+            .bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(self.db())
+            .with_timeout(self)
             .await?;
         rows.into_iter().map(Customer::try_from).collect()
     }
@@ -148,37 +147,33 @@ impl CustomerStore for PostgresStore {
     async fn update_customer(&self, customer: &Customer) -> Result<()> {
         // The hash and the login counters have their own methods; an update built from a copy
         // read earlier must not roll them back.
-        let done = self
-            .call(
-                sqlx::query(
-                    "UPDATE customers SET first_name = $2, last_name = $3, email = $4, email_key = $5, username = $6, \
+        let done = sqlx::query(
+            "UPDATE customers SET first_name = $2, last_name = $3, email = $4, email_key = $5, username = $6, \
              username_key = $7, roles = $8, status = $9, updated_at = $10 WHERE id = $1",
-                )
-                .bind(customer.id.as_uuid())
-                .bind(&customer.first_name)
-                .bind(&customer.last_name)
-                .bind(&customer.email)
-                .bind(customer.email_key())
-                .bind(&customer.username)
-                .bind(customer.username_key())
-                .bind(roles(customer))
-                .bind(customer.status.as_str())
-                .bind(Timestamp::now().as_unix())
-                .execute(self.db()),
-            )
-            .await?;
+        )
+        .bind(customer.id.as_uuid())
+        .bind(&customer.first_name)
+        .bind(&customer.last_name)
+        .bind(&customer.email)
+        .bind(customer.email_key())
+        .bind(&customer.username)
+        .bind(customer.username_key())
+        .bind(roles(customer))
+        .bind(customer.status.as_str())
+        .bind(Timestamp::now().as_unix())
+        .execute(self.db())
+        .with_timeout(self)
+        .await?;
         found(done)
     }
 
     async fn set_password_hash(&self, id: CustomerId, hash: &PasswordHash, at: Timestamp) -> Result<()> {
-        let done = self
-            .call(
-                sqlx::query("UPDATE customers SET password_hash = $2, updated_at = $3 WHERE id = $1")
-                    .bind(id.as_uuid())
-                    .bind(hash.as_str())
-                    .bind(at.as_unix())
-                    .execute(self.db()),
-            )
+        let done = sqlx::query("UPDATE customers SET password_hash = $2, updated_at = $3 WHERE id = $1")
+            .bind(id.as_uuid())
+            .bind(hash.as_str())
+            .bind(at.as_unix())
+            .execute(self.db())
+            .with_timeout(self)
             .await?;
         found(done)
     }
@@ -192,10 +187,8 @@ impl CustomerStore for PostgresStore {
         let locks: Vec<Option<i64>> = (0..=LOCK_STEPS.unsigned_abs())
             .map(|step| policy.locked_until(policy.threshold.saturating_add(step), at).map(Timestamp::as_unix))
             .collect();
-        let row: Option<(i64, Option<i64>)> = self
-            .call(
-                sqlx::query_as(
-                    "UPDATE customers SET \
+        let row: Option<(i64, Option<i64>)> = sqlx::query_as(
+            "UPDATE customers SET \
                  failed_logins = LEAST(failed_logins + 1, 4294967295), \
                  locked_until = CASE \
                      WHEN $2 > 0 AND failed_logins + 1 >= $2 \
@@ -204,14 +197,14 @@ impl CustomerStore for PostgresStore {
                  END \
              WHERE id = $1 \
              RETURNING failed_logins, locked_until",
-                )
-                .bind(id.as_uuid())
-                .bind(i64::from(policy.threshold))
-                .bind(locks)
-                .bind(LOCK_STEPS)
-                .fetch_optional(self.db()),
-            )
-            .await?;
+        )
+        .bind(id.as_uuid())
+        .bind(i64::from(policy.threshold))
+        .bind(locks)
+        .bind(LOCK_STEPS)
+        .fetch_optional(self.db())
+        .with_timeout(self)
+        .await?;
         let (failed_logins, locked_until) = row.ok_or(Error::NotFound)?;
         let failed_logins = u32::try_from(failed_logins)
             .map_err(|_| Error::Corrupt(format!("a failed-login count of {failed_logins} is out of range")))?;
@@ -219,30 +212,29 @@ impl CustomerStore for PostgresStore {
     }
 
     async fn record_successful_login(&self, id: CustomerId, _at: Timestamp) -> Result<()> {
-        let done = self
-            .call(
-                sqlx::query("UPDATE customers SET failed_logins = 0, locked_until = NULL WHERE id = $1")
-                    .bind(id.as_uuid())
-                    .execute(self.db()),
-            )
+        let done = sqlx::query("UPDATE customers SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+            .bind(id.as_uuid())
+            .execute(self.db())
+            .with_timeout(self)
             .await?;
         found(done)
     }
 
     async fn delete_customer(&self, id: CustomerId) -> Result<()> {
-        let done =
-            self.call(sqlx::query("DELETE FROM customers WHERE id = $1").bind(id.as_uuid()).execute(self.db())).await?;
+        let done = sqlx::query("DELETE FROM customers WHERE id = $1")
+            .bind(id.as_uuid())
+            .execute(self.db())
+            .with_timeout(self)
+            .await?;
         found(done)
     }
 
     async fn confirm_email(&self, id: CustomerId, at: Timestamp) -> Result<()> {
-        let done = self
-            .call(
-                sqlx::query("UPDATE customers SET email_confirmed_at = $2 WHERE id = $1")
-                    .bind(id.as_uuid())
-                    .bind(at.as_unix())
-                    .execute(self.db()),
-            )
+        let done = sqlx::query("UPDATE customers SET email_confirmed_at = $2 WHERE id = $1")
+            .bind(id.as_uuid())
+            .bind(at.as_unix())
+            .execute(self.db())
+            .with_timeout(self)
             .await?;
         found(done)
     }
@@ -250,14 +242,16 @@ impl CustomerStore for PostgresStore {
     async fn create_token(&self, token: &TokenRecord) -> Result<()> {
         // Inserted from the customer's row, so an unknown customer inserts nothing (NotFound)
         // without a separate read; the foreign key covers a delete racing this insert.
-        let done = self.call(sqlx::query(
+        let done = sqlx::query(
             "INSERT INTO tokens (key, purpose, customer_id, expires_at) SELECT $1, $2, id, $4 FROM customers WHERE id = $3",
         )
         .bind(token.key.as_bytes().as_slice())
         .bind(token.purpose.as_str())
         .bind(token.customer_id.as_uuid())
         .bind(token.expires_at.as_unix())
-        .execute(self.db())).await?;
+        .execute(self.db())
+        .with_timeout(self)
+        .await?;
         found(done)
     }
 
@@ -265,25 +259,22 @@ impl CustomerStore for PostgresStore {
         // One DELETE ... RETURNING: concurrent takes queue on the row lock, and every one after
         // the first finds the row gone, so exactly one sees the customer. An expired token is
         // deleted as well, and answers None.
-        let row: Option<(Uuid, i64)> = self
-            .call(
-                sqlx::query_as("DELETE FROM tokens WHERE key = $1 AND purpose = $2 RETURNING customer_id, expires_at")
-                    .bind(key.as_bytes().as_slice())
-                    .bind(purpose.as_str())
-                    .fetch_optional(self.db()),
-            )
-            .await?;
+        let row: Option<(Uuid, i64)> =
+            sqlx::query_as("DELETE FROM tokens WHERE key = $1 AND purpose = $2 RETURNING customer_id, expires_at")
+                .bind(key.as_bytes().as_slice())
+                .bind(purpose.as_str())
+                .fetch_optional(self.db())
+                .with_timeout(self)
+                .await?;
         Ok(row.filter(|(_, expires_at)| *expires_at > now.as_unix()).map(|(id, _)| CustomerId::from_uuid(id)))
     }
 
     async fn delete_customer_tokens(&self, customer: CustomerId, purpose: TokenPurpose) -> Result<u64> {
-        let done = self
-            .call(
-                sqlx::query("DELETE FROM tokens WHERE customer_id = $1 AND purpose = $2")
-                    .bind(customer.as_uuid())
-                    .bind(purpose.as_str())
-                    .execute(self.db()),
-            )
+        let done = sqlx::query("DELETE FROM tokens WHERE customer_id = $1 AND purpose = $2")
+            .bind(customer.as_uuid())
+            .bind(purpose.as_str())
+            .execute(self.db())
+            .with_timeout(self)
             .await?;
         Ok(done.rows_affected())
     }

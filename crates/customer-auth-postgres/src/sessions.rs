@@ -5,6 +5,7 @@ use uuid::Uuid;
 use crate::PostgresStore;
 use crate::error::store_error;
 use crate::purge::{purge_expired, purge_expired_tokens};
+use crate::store::WithTimeout as _;
 
 #[async_trait]
 impl SessionStore for PostgresStore {
@@ -12,22 +13,20 @@ impl SessionStore for PostgresStore {
         // A live session under this key is never replaced; an expired one the purge has not
         // reached yet is, as if it were already gone. One statement, so two creates racing for
         // one key cannot both win: the second waits on the first's row lock, then sees it live.
-        let done = self
-            .call(
-                sqlx::query(
-                    "INSERT INTO sessions (key, customer_id, expires_at, record) VALUES ($1, $2, $3, $4) \
+        let done = sqlx::query(
+            "INSERT INTO sessions (key, customer_id, expires_at, record) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (key) DO UPDATE SET \
                  customer_id = excluded.customer_id, expires_at = excluded.expires_at, record = excluded.record \
              WHERE sessions.expires_at <= $5",
-                )
-                .bind(key.as_bytes().as_slice())
-                .bind(customer_uuid(record))
-                .bind(record.expires_at().as_unix())
-                .bind(record.encode()?)
-                .bind(Timestamp::now().as_unix())
-                .execute(self.db()),
-            )
-            .await?;
+        )
+        .bind(key.as_bytes().as_slice())
+        .bind(customer_uuid(record))
+        .bind(record.expires_at().as_unix())
+        .bind(record.encode()?)
+        .bind(Timestamp::now().as_unix())
+        .execute(self.db())
+        .with_timeout(self)
+        .await?;
         if done.rows_affected() == 0 {
             return Err(Error::backend("a live session with this key already exists; refusing to overwrite it"));
         }
@@ -35,13 +34,11 @@ impl SessionStore for PostgresStore {
     }
 
     async fn load_session(&self, key: &SessionKey) -> Result<Option<SessionRecord>> {
-        let row: Option<(Vec<u8>,)> = self
-            .call(
-                sqlx::query_as("SELECT record FROM sessions WHERE key = $1 AND expires_at > $2")
-                    .bind(key.as_bytes().as_slice())
-                    .bind(Timestamp::now().as_unix())
-                    .fetch_optional(self.db()),
-            )
+        let row: Option<(Vec<u8>,)> = sqlx::query_as("SELECT record FROM sessions WHERE key = $1 AND expires_at > $2")
+            .bind(key.as_bytes().as_slice())
+            .bind(Timestamp::now().as_unix())
+            .fetch_optional(self.db())
+            .with_timeout(self)
             .await?;
         row.map(|(bytes,)| SessionRecord::decode(&bytes)).transpose()
     }
@@ -49,7 +46,7 @@ impl SessionStore for PostgresStore {
     async fn save_session(&self, key: &SessionKey, record: &SessionRecord) -> Result<()> {
         // An UPDATE, never an upsert: a request still running when its session was logged out
         // (or expired) must not write it back.
-        let done = self.call(sqlx::query(
+        let done = sqlx::query(
             "UPDATE sessions SET customer_id = $2, expires_at = $3, record = $4 WHERE key = $1 AND expires_at > $5",
         )
         .bind(key.as_bytes().as_slice())
@@ -57,7 +54,9 @@ impl SessionStore for PostgresStore {
         .bind(record.expires_at().as_unix())
         .bind(record.encode()?)
         .bind(Timestamp::now().as_unix())
-        .execute(self.db())).await?;
+        .execute(self.db())
+        .with_timeout(self)
+        .await?;
         if done.rows_affected() == 0 {
             return Err(Error::NotFound);
         }
@@ -65,31 +64,31 @@ impl SessionStore for PostgresStore {
     }
 
     async fn delete_session(&self, key: &SessionKey) -> Result<()> {
-        self.call(
-            sqlx::query("DELETE FROM sessions WHERE key = $1").bind(key.as_bytes().as_slice()).execute(self.db()),
-        )
-        .await?;
+        sqlx::query("DELETE FROM sessions WHERE key = $1")
+            .bind(key.as_bytes().as_slice())
+            .execute(self.db())
+            .with_timeout(self)
+            .await?;
         Ok(())
     }
 
     async fn delete_customer_sessions(&self, customer: CustomerId) -> Result<u64> {
-        let done = self
-            .call(
-                sqlx::query("DELETE FROM sessions WHERE customer_id = $1").bind(customer.as_uuid()).execute(self.db()),
-            )
+        let done = sqlx::query("DELETE FROM sessions WHERE customer_id = $1")
+            .bind(customer.as_uuid())
+            .execute(self.db())
+            .with_timeout(self)
             .await?;
         Ok(done.rows_affected())
     }
 
     async fn list_customer_sessions(&self, customer: CustomerId) -> Result<Vec<(SessionKey, SessionRecord)>> {
-        let rows: Vec<(Vec<u8>, Vec<u8>)> = self
-            .call(
-                sqlx::query_as("SELECT key, record FROM sessions WHERE customer_id = $1 AND expires_at > $2")
-                    .bind(customer.as_uuid())
-                    .bind(Timestamp::now().as_unix())
-                    .fetch_all(self.db()),
-            )
-            .await?;
+        let rows: Vec<(Vec<u8>, Vec<u8>)> =
+            sqlx::query_as("SELECT key, record FROM sessions WHERE customer_id = $1 AND expires_at > $2")
+                .bind(customer.as_uuid())
+                .bind(Timestamp::now().as_unix())
+                .fetch_all(self.db())
+                .with_timeout(self)
+                .await?;
         rows.into_iter()
             .map(|(key, record)| {
                 let key = <[u8; 32]>::try_from(key.as_slice())

@@ -85,24 +85,6 @@ impl PostgresStore {
     pub(crate) fn db(&self) -> &PgPool {
         &self.inner.pool
     }
-
-    /// Runs one database call, cut off after the call timeout. The driver has no timeout of its
-    /// own once a query is sent: without this, a server that stops answering (frozen, or behind
-    /// a network that drops packets) would hold the request for as long as that lasts. A write
-    /// cut off this way may still commit; the caller only learns it was not acknowledged.
-    pub(crate) async fn call<T>(
-        &self,
-        call: impl Future<Output = Result<T, sqlx::Error>>,
-    ) -> customer_auth_core::Result<T> {
-        let limit = self.inner.call_timeout;
-        match tokio::time::timeout(limit, call).await {
-            Ok(result) => result.map_err(store_error),
-            Err(_) => Err(customer_auth_core::Error::unavailable(format!(
-                "PostgreSQL at {} did not answer within {limit:?} (the store's call timeout)",
-                self.inner.server
-            ))),
-        }
-    }
 }
 
 impl fmt::Debug for PostgresStore {
@@ -116,6 +98,28 @@ impl fmt::Debug for PostgresStore {
             .finish()
     }
 }
+
+/// One database call of the store, cut off after the store's call timeout. The driver has no
+/// timeout of its own once a query is sent: without this, a server that stops answering (frozen,
+/// or behind a network that drops packets) would hold the request for as long as that lasts. A
+/// write cut off this way may still commit; the caller only learns it was not acknowledged.
+pub(crate) trait WithTimeout<T>: Future<Output = Result<T, sqlx::Error>> + Send + Sized {
+    /// The call's result as the core error type; `Unavailable` when it outlasts the timeout.
+    fn with_timeout(self, store: &PostgresStore) -> impl Future<Output = customer_auth_core::Result<T>> + Send {
+        let limit = store.inner.call_timeout;
+        let server = store.inner.server.clone();
+        async move {
+            match tokio::time::timeout(limit, self).await {
+                Ok(result) => result.map_err(store_error),
+                Err(_) => Err(customer_auth_core::Error::unavailable(format!(
+                    "PostgreSQL at {server} did not answer within {limit:?} (the store's call timeout)"
+                ))),
+            }
+        }
+    }
+}
+
+impl<T, F: Future<Output = Result<T, sqlx::Error>> + Send> WithTimeout<T> for F {}
 
 /// Creates the schema if missing, then runs [`MIGRATOR`] through the pool, whose connections
 /// already have the schema as their `search_path` (so `_sqlx_migrations` lives there too).

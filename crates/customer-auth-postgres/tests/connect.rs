@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use customer_auth_core::{CustomerId, CustomerStore, SessionId, SessionStore};
+use customer_auth_core::{Customer, CustomerId, CustomerStore, SessionId, SessionKey, SessionStore};
 use customer_auth_postgres::{Error, PostgresStore, PostgresStoreOptions};
 
 /// Nothing listens on port 1.
@@ -237,21 +237,27 @@ impl Proxy {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_server_that_goes_away_is_unavailable_until_it_is_back() {
-    let schema = common::Schema::new().await;
-    let proxy = Proxy::start(0).await.unwrap();
-    let store = PostgresStoreOptions::new(&proxy.url())
-        .schema(&schema.name)
-        .acquire_timeout(Duration::from_secs(1))
-        .purge_interval(None)
-        .connect()
-        .await
-        .unwrap();
+/// A store in `schema` with `options`, holding one customer and a session of theirs.
+// A test helper: like the tests, it fails by panicking.
+#[allow(clippy::unwrap_used)]
+async fn with_a_session(
+    options: PostgresStoreOptions,
+    schema: &common::Schema,
+) -> (PostgresStore, Customer, SessionKey) {
+    let store = options.schema(&schema.name).purge_interval(None).connect().await.unwrap();
     let grace = common::customer("grace");
     store.create_customer(&grace).await.unwrap();
     let key = SessionId::generate().unwrap().key();
     store.create_session(&key, &common::session(Some(&grace))).await.unwrap();
+    (store, grace, key)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_goes_away_is_unavailable_until_it_is_back() {
+    let schema = common::Schema::new().await;
+    let proxy = Proxy::start(0).await.unwrap();
+    let (store, grace, key) =
+        with_a_session(PostgresStoreOptions::new(&proxy.url()).acquire_timeout(Duration::from_secs(1)), &schema).await;
 
     let port = proxy.pull_out().await;
     let started = Instant::now();
@@ -279,17 +285,8 @@ async fn a_server_that_goes_away_is_unavailable_until_it_is_back() {
 async fn a_server_that_stops_answering_costs_a_call_its_timeout_and_the_store_recovers() {
     let schema = common::Schema::new().await;
     let proxy = Proxy::start(0).await.unwrap();
-    let store = PostgresStoreOptions::new(&proxy.url())
-        .schema(&schema.name)
-        .call_timeout(Duration::from_millis(500))
-        .purge_interval(None)
-        .connect()
-        .await
-        .unwrap();
-    let grace = common::customer("grace");
-    store.create_customer(&grace).await.unwrap();
-    let key = SessionId::generate().unwrap().key();
-    store.create_session(&key, &common::session(Some(&grace))).await.unwrap();
+    let (store, _, key) =
+        with_a_session(PostgresStoreOptions::new(&proxy.url()).call_timeout(Duration::from_millis(500)), &schema).await;
 
     proxy.stall();
     // Without the call timeout the driver waits on a silent socket forever; the outer timeout

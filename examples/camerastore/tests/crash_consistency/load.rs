@@ -78,7 +78,8 @@ impl Load {
     }
 }
 
-enum Attempt {
+#[derive(Debug)]
+pub(crate) enum Attempt {
     /// The form was never posted (the server was already gone).
     NotSent,
     /// The form was posted and answered with this status.
@@ -98,7 +99,8 @@ pub(crate) fn browser() -> Client {
         .expect("an HTTP client")
 }
 
-async fn register(base: &str, username: &str) -> Attempt {
+/// Registers `username` as a browser would: the form page for its CSRF token, then the form.
+pub(crate) async fn register(base: &str, username: &str) -> Attempt {
     let client = browser();
     let Ok(page) = client.get(format!("{base}/register")).send().await else { return Attempt::NotSent };
     let Ok(html) = page.text().await else { return Attempt::NotSent };

@@ -16,7 +16,7 @@ mod server;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use load::{Load, PASSWORD, browser, csrf_token};
+use load::{Attempt, Load, PASSWORD, browser, csrf_token};
 use reqwest::StatusCode;
 use server::Server;
 
@@ -81,7 +81,8 @@ async fn acknowledged_registrations_survive_kill_9_and_the_file_stays_sound() {
     let must_log_in: Vec<String> = acknowledged.iter().chain(&present).cloned().collect();
     let refused = log_in_all(&server, &must_log_in).await;
     assert!(refused.is_empty(), "present accounts that cannot log in: {refused:?}\n{}", server.log());
-    assert_eq!(register_one(&server, "after-the-crashes").await, StatusCode::SEE_OTHER, "{}", server.log());
+    let registered = load::register(&server.base, "after-the-crashes").await;
+    assert!(matches!(registered, Attempt::Answered(StatusCode::SEE_OTHER)), "{registered:?}\n{}", server.log());
     server.kill();
     let integrity = check::integrity_check(&database).await;
     assert_eq!(integrity, ["ok"], "the database after the last start is damaged");
@@ -130,23 +131,6 @@ async fn log_in(base: &str, username: &str) -> StatusCode {
     let csrf = csrf_token(&page).expect("the login page has a CSRF token");
     let form = [("csrf_token", csrf.as_str()), ("username", username), ("password", PASSWORD)];
     client.post(format!("{base}/signin")).form(&form).send().await.unwrap().status()
-}
-
-async fn register_one(server: &Server, username: &str) -> StatusCode {
-    let client = browser();
-    let page = client.get(server.url("/register")).send().await.unwrap().text().await.unwrap();
-    let csrf = csrf_token(&page).expect("the registration page has a CSRF token");
-    let email = format!("{username}@example.com");
-    let form = [
-        ("csrf_token", csrf.as_str()),
-        ("firstName", "Ansel"),
-        ("lastName", "Adams"),
-        ("email", email.as_str()),
-        ("username", username),
-        ("password", PASSWORD),
-        ("confirmPassword", PASSWORD),
-    ];
-    client.post(server.url("/account/create")).form(&form).send().await.unwrap().status()
 }
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {

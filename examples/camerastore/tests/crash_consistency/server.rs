@@ -62,11 +62,6 @@ impl Server {
         server
     }
 
-    /// The URL of `path`.
-    pub(crate) fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
     /// SIGKILL: no shutdown, no WAL checkpoint, no flush; what a crash or the OOM killer does.
     pub(crate) fn kill(mut self) {
         self.child.kill().expect("SIGKILL reaches the shop");
