@@ -17,7 +17,6 @@ use axum::extract::DefaultBodyLimit;
 use axum::middleware::{from_fn, from_fn_with_state};
 use base64::Engine as _;
 use customer_auth::{Auth, Mailer, OutboxMailer, PasswordHasher, SmtpMailer};
-use customer_auth_tower::session::DEFAULT_TOUCH_INTERVAL;
 use customer_auth_tower::{CsrfLayer, Key, SessionLayer, ThrottleLayer, TrustedProxies};
 
 pub use config::{Command, Config};
@@ -73,15 +72,10 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
             config.bind
         );
     }
-    let idle_timeout = config.session_idle_timeout();
-    // The expiry is written back at most once per touch interval; a shorter idle timeout than
-    // twice that would end sessions that are in use, so the interval shrinks with it.
-    let touch_interval = DEFAULT_TOUCH_INTERVAL.min(idle_timeout / 2);
     let mut sessions = SessionLayer::new(stores.sessions)
         .with_customer_store(stores.customers)
         .with_secure(secure)
-        .with_idle_timeout(idle_timeout)
-        .with_touch_interval(touch_interval);
+        .with_idle_timeout(config.session_idle_timeout());
     match &config.cookie_key {
         Some(encoded) => sessions = sessions.with_signing_key(cookie_key(encoded)?),
         None => tracing::info!("session cookies are not signed; set CAMERASTORE_COOKIE_KEY to sign them"),

@@ -117,7 +117,10 @@ impl Session {
         // Extending the idle expiry on every request would turn every read into a write;
         // once per interval keeps the session alive at a fraction of the cost.
         let seen_secs_ago = now.as_unix().saturating_sub(record.last_seen_at.as_unix());
-        let dirty = u64::try_from(seen_secs_ago).is_ok_and(|secs| secs >= config.touch_interval.as_secs());
+        // At least twice per idle timeout, whatever the interval says: a session in use must never
+        // expire between two write-backs.
+        let interval = config.touch_interval.min(config.idle_timeout / 2);
+        let dirty = u64::try_from(seen_secs_ago).is_ok_and(|secs| secs >= interval.as_secs());
         if dirty {
             record.touch(now, config.idle_timeout);
         }

@@ -85,7 +85,8 @@ impl SessionLayer {
         self.edit(|config| config.absolute_timeout = timeout)
     }
 
-    /// Writes the extended idle expiry back at most this often.
+    /// Writes the extended idle expiry back at most this often (1 minute by default), and at
+    /// least twice per idle timeout whatever this says, so a session in use never expires.
     pub fn with_touch_interval(self, interval: Duration) -> Self {
         self.edit(|config| config.touch_interval = interval)
     }

@@ -75,10 +75,24 @@ async fn an_expired_session_is_logged_out(stores: Stores) {
     assert_eq!(response.status(), 401);
 }
 
+async fn a_session_in_use_outlives_an_idle_timeout_shorter_than_the_touch_interval(stores: Stores) {
+    // 4 s idle against the default 60 s touch interval: without the layer writing the expiry
+    // back twice per idle timeout, the request at 4.2 s would find the session expired.
+    let app = start_with(stores, |layer| layer.with_idle_timeout(Duration::from_secs(4))).await;
+    let client = browser();
+    app.register("busy").await;
+    app.log_in(&client, "busy").await;
+    for _ in 0..2 {
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        assert_eq!(client.get(app.url("/account/orders")).send().await.unwrap().status(), 200);
+    }
+}
+
 on_every_store!(
     a_request_that_never_touches_the_session_costs_no_store_call,
     a_protected_request_costs_one_load_and_no_write,
     storing_nothing_creates_nothing,
     the_idle_expiry_is_written_back_once_per_interval,
     an_expired_session_is_logged_out,
+    a_session_in_use_outlives_an_idle_timeout_shorter_than_the_touch_interval,
 );
