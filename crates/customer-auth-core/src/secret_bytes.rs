@@ -10,6 +10,47 @@ use sha2::{Digest, Sha256};
 
 use crate::{Error, Result};
 
+/// Declares the SHA-256 key a store files one kind of secret under: 32 bytes, shown in `Debug`
+/// by an 8-digit prefix only, as blobs or hex for the stores.
+macro_rules! store_key {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+        pub struct $name([u8; 32]);
+
+        impl $name {
+            /// Wraps a key read back from a store.
+            pub const fn from_bytes(bytes: [u8; 32]) -> Self {
+                Self(bytes)
+            }
+
+            /// The key's 32 bytes, for stores that keep blobs.
+            pub const fn as_bytes(&self) -> &[u8; 32] {
+                &self.0
+            }
+
+            /// The key as 64 lowercase hex digits, for stores that keep text (Redis keys).
+            pub fn to_hex(&self) -> String {
+                $crate::secret_bytes::to_hex(&self.0)
+            }
+
+            /// Parses [`to_hex`](Self::to_hex)'s form (64 hex digits) back, as stores that keep
+            /// keys as text read them; `None` for anything else.
+            pub fn from_hex(hex: &str) -> Option<Self> {
+                $crate::secret_bytes::from_hex(hex).map(Self)
+            }
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                // A prefix is enough to tell keys apart in a log.
+                write!(f, "{}({}…)", stringify!($name), &self.to_hex()[..8])
+            }
+        }
+    };
+}
+pub(crate) use store_key;
+
 /// The length of a 32-byte secret in unpadded base64url.
 pub(crate) const ENCODED_CHARS: usize = 43;
 
@@ -68,12 +109,7 @@ pub(crate) fn from_hex(hex: &str) -> Option<[u8; 32]> {
 }
 
 fn nibble(digit: u8) -> Option<u8> {
-    match digit {
-        b'0'..=b'9' => Some(digit - b'0'),
-        b'a'..=b'f' => Some(digit - b'a' + 10),
-        b'A'..=b'F' => Some(digit - b'A' + 10),
-        _ => None,
-    }
+    char::from(digit).to_digit(16).and_then(|value| u8::try_from(value).ok())
 }
 
 #[cfg(test)]

@@ -52,40 +52,11 @@ impl fmt::Debug for SessionId {
     }
 }
 
-/// The SHA-256 of a session id: what stores keep instead of the id, so a leaked table or key
-/// dump gives no live session (the id cannot be recovered from its hash).
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct SessionKey([u8; 32]);
-
-impl SessionKey {
-    /// Wraps a key read back from a store.
-    pub const fn from_bytes(bytes: [u8; 32]) -> Self {
-        Self(bytes)
-    }
-
-    /// The key's 32 bytes, for stores that keep blobs.
-    pub const fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
-    }
-
-    /// The key as 64 lowercase hex digits, for stores that keep text (Redis keys).
-    pub fn to_hex(&self) -> String {
-        secret_bytes::to_hex(&self.0)
-    }
-
-    /// Parses [`to_hex`](Self::to_hex)'s form (64 hex digits) back, as stores that keep keys
-    /// as text read them; `None` for anything else.
-    pub fn from_hex(hex: &str) -> Option<Self> {
-        secret_bytes::from_hex(hex).map(Self)
-    }
-}
-
-impl fmt::Debug for SessionKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // A prefix is enough to tell keys apart in a log.
-        write!(f, "SessionKey({}…)", &self.to_hex()[..8])
-    }
-}
+secret_bytes::store_key!(
+    /// The SHA-256 of a session id: what stores keep instead of the id, so a leaked table or
+    /// key dump gives no live session (the id cannot be recovered from its hash).
+    SessionKey
+);
 
 #[cfg(test)]
 mod tests {

@@ -155,34 +155,11 @@ impl fmt::Debug for Token {
     }
 }
 
-/// The SHA-256 of a token: what stores keep instead of the token, so a leaked table or key
-/// dump gives no usable link.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct TokenKey([u8; 32]);
-
-impl TokenKey {
-    /// Wraps a key read back from a store.
-    pub const fn from_bytes(bytes: [u8; 32]) -> Self {
-        Self(bytes)
-    }
-
-    /// The key's 32 bytes, for stores that keep blobs.
-    pub const fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
-    }
-
-    /// The key as 64 lowercase hex digits, for stores that keep text (Redis keys).
-    pub fn to_hex(&self) -> String {
-        secret_bytes::to_hex(&self.0)
-    }
-}
-
-impl fmt::Debug for TokenKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // A prefix is enough to tell keys apart in a log.
-        write!(f, "TokenKey({}…)", &self.to_hex()[..8])
-    }
-}
+secret_bytes::store_key!(
+    /// The SHA-256 of a token: what stores keep instead of the token, so a leaked table or key
+    /// dump gives no usable link.
+    TokenKey
+);
 
 /// What a store keeps for one token until it is taken or expires.
 #[derive(Debug, Clone, PartialEq, Eq)]

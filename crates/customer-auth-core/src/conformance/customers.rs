@@ -37,19 +37,14 @@ pub(super) fn customer(tag: &str) -> Customer {
     // A day old, so a store that sets `updated_at` on update visibly moves it.
     let now = Timestamp::now().minus(Duration::from_secs(86_400));
     Customer {
-        id: CustomerId::new(),
         first_name: "Zoë".into(),
         last_name: "O'Brien-Łukasz".into(),
         email: format!("{tag}.{suffix}@Example.com"),
         username: format!("{tag}_{suffix}"),
-        password_hash: PasswordHash::from_stored("$2b$04$PyOO4x2fSADRCvqbJjGV3.NxBuyf3SxtkAGm9Bp9lLzuGPd7tUoTy"),
         roles: Roles::from(["admin".to_owned(), "staff".to_owned()]),
-        status: CustomerStatus::Active,
-        failed_logins: 0,
-        locked_until: None,
-        email_confirmed_at: None,
         created_at: now,
         updated_at: now,
+        ..super::fixtures::customer(tag)
     }
 }
 
