@@ -148,6 +148,24 @@ cookie_for() { # port
     awk '!/^#/ || /^#HttpOnly_/ { if (NF >= 7) print $6 "=" $7 }' "$jar" | head -1
 }
 
+# Logs each side in once per connection: every connection's requests carry their own session in
+# turn (sessions.lua), as a shop's many customers would, rather than one cookie on all of them.
+log_in_both() {
+    mapfile -t OURS_COOKIES < <(for _ in $(seq "$CONNS"); do cookie_for "$OURS_PORT"; done)
+    mapfile -t PEER_COOKIES < <(for _ in $(seq "$CONNS"); do cookie_for "$PEER_PORT"; done)
+    ((${#OURS_COOKIES[@]} == CONNS && ${#PEER_COOKIES[@]} == CONNS)) || { echo "logging in $CONNS sessions per side failed" >&2; exit 1; }
+}
+check_protected() { # port cookie
+    [[ $(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $2" "http://127.0.0.1:$1/protected") == 200 ]] \
+        || { echo "port $1: /protected with a login cookie is not 200" >&2; exit 1; }
+}
+# wrk with the side's sessions: wrk_sessions side [wrk options] url
+wrk_sessions() {
+    local side=$1; shift
+    if [[ $side == ours ]]; then set -- "$@" -- "${OURS_COOKIES[@]}"; else set -- "$@" -- "${PEER_COOKIES[@]}"; fi
+    wrk -s "$HERE/sessions.lua" "$@"
+}
+
 side_port() { if [[ $1 == ours ]]; then echo "$OURS_PORT"; else echo "$PEER_PORT"; fi; }
 side_pid() { if [[ $1 == ours ]]; then echo "$OURS_PID"; else echo "$PEER_PID"; fi; }
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
@@ -192,21 +210,18 @@ redis_key_bytes() { # side
 for store in $STORES; do
     echo "=== $store: throughput (interleaved, $ROUNDS rounds of ${DURATION}s)"
     start "$store" 4
-    ours_cookie=$(cookie_for "$OURS_PORT")
-    peer_cookie=$(cookie_for "$PEER_PORT")
+    log_in_both
+    for c in "${OURS_COOKIES[@]}"; do check_protected "$OURS_PORT" "$c"; done
+    for c in "${PEER_COOKIES[@]}"; do check_protected "$PEER_PORT" "$c"; done
     for side in ours peer; do
-        if [[ $side == ours ]]; then c=$ours_cookie; else c=$peer_cookie; fi
         port=$(side_port "$side")
-        [[ $(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $c" "http://127.0.0.1:$port/protected") == 200 ]] \
-            || { echo "$side: /protected with the login cookie is not 200" >&2; exit 1; }
-        wrk -t1 -c"$CONNS" -d2s "http://127.0.0.1:$port/bare" >/dev/null
-        wrk -t1 -c"$CONNS" -d2s -H "Cookie: $c" "http://127.0.0.1:$port/protected" >/dev/null
+        wrk_sessions "$side" -t1 -c"$CONNS" -d2s "http://127.0.0.1:$port/bare" >/dev/null
+        wrk_sessions "$side" -t1 -c"$CONNS" -d2s "http://127.0.0.1:$port/protected" >/dev/null
     done
     for round in $(seq "$ROUNDS"); do
         for route in bare protected; do
             for side in ours peer; do
-                if [[ $side == ours ]]; then c=$ours_cookie; else c=$peer_cookie; fi
-                wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency -H "Cookie: $c" \
+                wrk_sessions "$side" -t1 -c"$CONNS" -d"${DURATION}s" --latency \
                     "http://127.0.0.1:$(side_port "$side")/$route" > "$OUT/tp-$store-$route-$side-$round.txt"
                 grep -H 'Requests/sec' "$OUT/tp-$store-$route-$side-$round.txt"
             done
@@ -216,17 +231,15 @@ for store in $STORES; do
 
     echo "=== $store: /protected alone and under 8 connections of cost-12 logins"
     start "$store" 12
-    ours_cookie=$(cookie_for "$OURS_PORT")
-    peer_cookie=$(cookie_for "$PEER_PORT")
+    log_in_both
     for side in ours peer; do
-        if [[ $side == ours ]]; then c=$ours_cookie; else c=$peer_cookie; fi
         port=$(side_port "$side")
-        wrk -t1 -c"$CONNS" -d2s -H "Cookie: $c" "http://127.0.0.1:$port/protected" >/dev/null
-        wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency -H "Cookie: $c" "http://127.0.0.1:$port/protected" > "$OUT/alone-$store-$side.txt"
+        wrk_sessions "$side" -t1 -c"$CONNS" -d2s "http://127.0.0.1:$port/protected" >/dev/null
+        wrk_sessions "$side" -t1 -c"$CONNS" -d"${DURATION}s" --latency "http://127.0.0.1:$port/protected" > "$OUT/alone-$store-$side.txt"
         wrk -t1 -c8 -d"$((DURATION + 2))s" -s "$HERE/login.lua" "http://127.0.0.1:$port/login" > "$OUT/logins12-$store-$side.txt" &
         login_pid=$!
         sleep 1
-        wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency -H "Cookie: $c" "http://127.0.0.1:$port/protected" > "$OUT/underlogin-$store-$side.txt"
+        wrk_sessions "$side" -t1 -c"$CONNS" -d"${DURATION}s" --latency "http://127.0.0.1:$port/protected" > "$OUT/underlogin-$store-$side.txt"
         wait "$login_pid"
         grep -H 'Requests/sec' "$OUT/alone-$store-$side.txt" "$OUT/underlogin-$store-$side.txt" "$OUT/logins12-$store-$side.txt"
     done

@@ -43,6 +43,7 @@ mod error;
 mod field_errors;
 mod hash_pool;
 mod hasher;
+mod load_batch;
 mod lockout;
 mod mailer;
 mod memory_store;
@@ -65,6 +66,7 @@ pub use customer::{Customer, CustomerId, CustomerStatus, Roles, email_key, usern
 pub use error::{BoxError, Error, Result};
 pub use field_errors::FieldErrors;
 pub use hasher::{DEFAULT_COST, MAX_COST, MIN_COST, PasswordHasher};
+pub use load_batch::{LoadBatcher, MAX_LOAD_BATCH};
 pub use lockout::{FailedLogin, LockoutPolicy};
 pub use mailer::{Email, Mailer, OutboxMailer};
 pub use memory_store::MemoryStore;

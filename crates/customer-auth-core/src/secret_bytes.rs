@@ -24,6 +24,11 @@ macro_rules! store_key {
                 Self(bytes)
             }
 
+            /// Wraps a key a store kept as a blob; `None` unless it is exactly 32 bytes.
+            pub fn from_slice(bytes: &[u8]) -> Option<Self> {
+                bytes.try_into().ok().map(Self)
+            }
+
             /// The key's 32 bytes, for stores that keep blobs.
             pub const fn as_bytes(&self) -> &[u8; 32] {
                 &self.0

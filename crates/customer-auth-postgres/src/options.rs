@@ -6,6 +6,8 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions as _, Connection as _, Executor as _};
 
+use customer_auth_core::LoadBatcher;
+
 use crate::Error;
 #[cfg(doc)]
 use crate::MIGRATOR;
@@ -174,6 +176,7 @@ impl PostgresStoreOptions {
             max_connections: self.max_connections,
             call_timeout: self.call_timeout,
             purge_interval: self.purge_interval,
+            loads: LoadBatcher::new(),
             _purge: purge,
         }))
     }

@@ -1,4 +1,5 @@
 use async_trait::async_trait;
+use customer_auth_core::store::decode_session_row;
 use customer_auth_core::{CustomerId, Error, Result, SessionKey, SessionRecord, SessionStore, Timestamp};
 use uuid::Uuid;
 
@@ -6,6 +7,21 @@ use crate::PostgresStore;
 use crate::error::store_error;
 use crate::purge::{purge_expired, purge_expired_tokens};
 use crate::store::WithTimeout as _;
+
+impl PostgresStore {
+    /// The live sessions among `keys`, in one query: the [`LoadBatcher`](customer_auth_core::LoadBatcher)'s call.
+    async fn load_live_sessions(&self, keys: Vec<SessionKey>) -> Result<Vec<(SessionKey, SessionRecord)>> {
+        let wanted: Vec<Vec<u8>> = keys.iter().map(|key| key.as_bytes().to_vec()).collect();
+        let rows: Vec<(Vec<u8>, Vec<u8>)> =
+            sqlx::query_as("SELECT key, record FROM sessions WHERE key = ANY($1) AND expires_at > $2")
+                .bind(wanted)
+                .bind(Timestamp::now().as_unix())
+                .fetch_all(self.db())
+                .with_timeout(self)
+                .await?;
+        rows.iter().map(|(key, record)| decode_session_row(key, record)).collect()
+    }
+}
 
 #[async_trait]
 impl SessionStore for PostgresStore {
@@ -34,13 +50,7 @@ impl SessionStore for PostgresStore {
     }
 
     async fn load_session(&self, key: &SessionKey) -> Result<Option<SessionRecord>> {
-        let row: Option<(Vec<u8>,)> = sqlx::query_as("SELECT record FROM sessions WHERE key = $1 AND expires_at > $2")
-            .bind(key.as_bytes().as_slice())
-            .bind(Timestamp::now().as_unix())
-            .fetch_optional(self.db())
-            .with_timeout(self)
-            .await?;
-        row.map(|(bytes,)| SessionRecord::decode(&bytes)).transpose()
+        self.loads().load(*key, |keys| self.load_live_sessions(keys)).await
     }
 
     async fn save_session(&self, key: &SessionKey, record: &SessionRecord) -> Result<()> {
@@ -89,13 +99,7 @@ impl SessionStore for PostgresStore {
                 .fetch_all(self.db())
                 .with_timeout(self)
                 .await?;
-        rows.into_iter()
-            .map(|(key, record)| {
-                let key = <[u8; 32]>::try_from(key.as_slice())
-                    .map_err(|_| Error::Corrupt(format!("a session key is {} bytes, not 32", key.len())))?;
-                Ok((SessionKey::from_bytes(key), SessionRecord::decode(&record)?))
-            })
-            .collect()
+        rows.iter().map(|(key, record)| decode_session_row(key, record)).collect()
     }
 
     async fn purge_expired_sessions(&self) -> Result<u64> {

@@ -3,7 +3,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use customer_auth_core::PurgeTask;
+use customer_auth_core::{LoadBatcher, PurgeTask};
 
 use sqlx::Executor as _;
 use sqlx::migrate::MigrateError;
@@ -36,6 +36,8 @@ pub(crate) struct Inner {
     pub(crate) max_connections: u32,
     pub(crate) call_timeout: Duration,
     pub(crate) purge_interval: Option<Duration>,
+    /// Session loads that arrive together go to the server as one query.
+    pub(crate) loads: LoadBatcher,
     // Dropping it stops the task; only `Inner` owns it, so that happens with the last clone.
     pub(crate) _purge: Option<PurgeTask>,
 }
@@ -84,6 +86,10 @@ impl PostgresStore {
 
     pub(crate) fn db(&self) -> &PgPool {
         &self.inner.pool
+    }
+
+    pub(crate) fn loads(&self) -> &LoadBatcher {
+        &self.inner.loads
     }
 }
 

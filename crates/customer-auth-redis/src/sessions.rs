@@ -33,6 +33,25 @@ impl RedisStore {
         Ok(())
     }
 
+    /// The live sessions among `keys`, in one `MGET`: the
+    /// [`LoadBatcher`](customer_auth_core::LoadBatcher)'s call.
+    async fn load_live_sessions(&self, keys: Vec<SessionKey>) -> Result<Vec<(SessionKey, SessionRecord)>> {
+        let names: Vec<String> = keys.iter().map(|key| self.keys().session(key)).collect();
+        let values: Vec<Option<Vec<u8>>> =
+            self.run(|mut conn| async move { redis::cmd("MGET").arg(names).query_async(&mut conn).await }).await?;
+        let now = Timestamp::now();
+        let mut live = Vec::with_capacity(values.len());
+        for (key, bytes) in keys.into_iter().zip(values) {
+            let Some(bytes) = bytes else { continue };
+            let record = SessionRecord::decode(&bytes)?;
+            // Redis expires the key at the same second; this covers an app clock that runs ahead.
+            if !record.is_expired(now) {
+                live.push((key, record));
+            }
+        }
+        Ok(live)
+    }
+
     /// The script invocation shared by create and save: the session key, and the customer's
     /// session set when the record is logged in.
     fn session_keys(&self, key: &SessionKey, record: &SessionRecord) -> Vec<String> {
@@ -66,13 +85,7 @@ impl SessionStore for RedisStore {
     }
 
     async fn load_session(&self, key: &SessionKey) -> Result<Option<SessionRecord>> {
-        let session = self.keys().session(key);
-        let bytes: Option<Vec<u8>> =
-            self.run(|mut conn| async move { redis::cmd("GET").arg(session).query_async(&mut conn).await }).await?;
-        let Some(bytes) = bytes else { return Ok(None) };
-        let record = SessionRecord::decode(&bytes)?;
-        // Redis expires the key at the same second; this covers an app clock that runs ahead.
-        Ok((!record.is_expired(Timestamp::now())).then_some(record))
+        self.loads().load(*key, |keys| self.load_live_sessions(keys)).await
     }
 
     async fn save_session(&self, key: &SessionKey, record: &SessionRecord) -> Result<()> {

@@ -2,6 +2,7 @@ use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
+use customer_auth_core::LoadBatcher;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Client, RedisError, RedisResult};
 
@@ -32,6 +33,8 @@ struct Inner {
     connection: RwLock<Connection>,
     keys: Keys,
     scripts: Scripts,
+    /// Session loads that arrive together go to Redis as one `MGET`.
+    loads: LoadBatcher,
     /// The URL with its password redacted, for `Debug` and error messages.
     server: String,
     connection_timeout: Duration,
@@ -74,6 +77,7 @@ impl RedisStore {
                 connection: RwLock::new(Connection { generation: 0, manager }),
                 keys,
                 scripts: Scripts::new(),
+                loads: LoadBatcher::new(),
                 server,
                 connection_timeout: options.connection_timeout,
                 response_timeout: options.response_timeout,
@@ -130,6 +134,10 @@ impl RedisStore {
 
     pub(crate) fn scripts(&self) -> &Scripts {
         &self.inner.scripts
+    }
+
+    pub(crate) fn loads(&self) -> &LoadBatcher {
+        &self.inner.loads
     }
 
     /// Runs one call against Redis and converts its error. A call that timed out leaves the

@@ -4,6 +4,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::purge::spawn_purge_task;
+use crate::session_reader::SessionReader;
 use crate::store::{Pools, SqliteStore};
 use crate::{Error, MIGRATOR};
 
@@ -118,14 +119,20 @@ impl SqliteStoreOptions {
             Location::Memory(options) => {
                 let pool = self.open_memory(options).await.map_err(open_error)?;
                 self.run_migrations(&pool, &path).await?;
-                Pools { writer: pool.clone(), readers: pool, reader_count: 1 }
+                Pools {
+                    writer: pool.clone(),
+                    readers: pool.clone(),
+                    reader_count: 1,
+                    session_reader: SessionReader::Pool(pool),
+                }
             }
             Location::File(options) => {
                 let writer = self.open_writer(options.clone()).await.map_err(open_error)?;
                 // Migrate before the readers open, so they never meet a half-made schema.
                 self.run_migrations(&writer, &path).await?;
-                let readers = self.open_readers(options).await.map_err(open_error)?;
-                Pools { writer, readers, reader_count: self.readers }
+                let readers = self.open_readers(self.reader_options(options.clone())).await.map_err(open_error)?;
+                let session_reader = SessionReader::open(self.reader_options(options)).await.map_err(open_error)?;
+                Pools { writer, readers, reader_count: self.readers, session_reader }
             }
         };
         let purge = self.purge_interval.map(|interval| spawn_purge_task(pools.writer.clone(), interval));
@@ -161,9 +168,12 @@ impl SqliteStoreOptions {
             .await
     }
 
+    /// Read-only, so a bug can never write around the writer's queue.
+    fn reader_options(&self, options: SqliteConnectOptions) -> SqliteConnectOptions {
+        options.read_only(true).busy_timeout(self.busy_timeout).foreign_keys(true)
+    }
+
     async fn open_readers(&self, options: SqliteConnectOptions) -> Result<SqlitePool, sqlx::Error> {
-        // Read-only, so a bug can never write around the writer's queue.
-        let options = options.read_only(true).busy_timeout(self.busy_timeout).foreign_keys(true);
         SqlitePoolOptions::new()
             .max_connections(self.readers)
             .acquire_timeout(self.acquire_timeout)

@@ -1,4 +1,5 @@
 use async_trait::async_trait;
+use customer_auth_core::store::decode_session_row;
 use customer_auth_core::{CustomerId, Error, Result, SessionKey, SessionRecord, SessionStore, Timestamp};
 
 use crate::SqliteStore;
@@ -31,13 +32,7 @@ impl SessionStore for SqliteStore {
     }
 
     async fn load_session(&self, key: &SessionKey) -> Result<Option<SessionRecord>> {
-        let row: Option<(Vec<u8>,)> = sqlx::query_as("SELECT record FROM sessions WHERE key = ?1 AND expires_at > ?2")
-            .bind(key.as_bytes().as_slice())
-            .bind(Timestamp::now().as_unix())
-            .fetch_optional(self.readers())
-            .await
-            .map_err(store_error)?;
-        row.map(|(bytes,)| SessionRecord::decode(&bytes)).transpose()
+        self.loads().load(*key, |keys| async move { self.session_reader().live_sessions(&keys).await }).await
     }
 
     async fn save_session(&self, key: &SessionKey, record: &SessionRecord) -> Result<()> {
@@ -86,13 +81,7 @@ impl SessionStore for SqliteStore {
                 .fetch_all(self.readers())
                 .await
                 .map_err(store_error)?;
-        rows.into_iter()
-            .map(|(key, record)| {
-                let key = <[u8; 32]>::try_from(key.as_slice())
-                    .map_err(|_| Error::Corrupt(format!("a session key is {} bytes, not 32", key.len())))?;
-                Ok((SessionKey::from_bytes(key), SessionRecord::decode(&record)?))
-            })
-            .collect()
+        rows.iter().map(|(key, record)| decode_session_row(key, record)).collect()
     }
 
     async fn purge_expired_sessions(&self) -> Result<u64> {

@@ -2,10 +2,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use customer_auth_core::PurgeTask;
+use customer_auth_core::{LoadBatcher, PurgeTask};
 
 use sqlx::sqlite::SqlitePool;
 
+use crate::session_reader::SessionReader;
 use crate::{Error, MIGRATOR, SqliteStoreOptions};
 
 /// Customers and sessions in one SQLite database: implements both
@@ -25,6 +26,8 @@ struct Inner {
     pools: Pools,
     path: String,
     purge_interval: Option<Duration>,
+    /// Session loads that arrive together go to a reader as one query.
+    loads: LoadBatcher,
     // Dropping it stops the task; only `Inner` owns it, so that happens with the last clone.
     _purge: Option<PurgeTask>,
 }
@@ -34,6 +37,7 @@ pub(crate) struct Pools {
     pub(crate) writer: SqlitePool,
     pub(crate) readers: SqlitePool,
     pub(crate) reader_count: u32,
+    pub(crate) session_reader: SessionReader,
 }
 
 impl SqliteStore {
@@ -46,7 +50,7 @@ impl SqliteStore {
     }
 
     pub(crate) fn new(pools: Pools, path: String, purge_interval: Option<Duration>, purge: Option<PurgeTask>) -> Self {
-        Self { inner: Arc::new(Inner { pools, path, purge_interval, _purge: purge }) }
+        Self { inner: Arc::new(Inner { pools, path, purge_interval, loads: LoadBatcher::new(), _purge: purge }) }
     }
 
     /// Applies the embedded migrations that this database lacks. Only needed when the store was
@@ -62,6 +66,7 @@ impl SqliteStore {
     /// calling this is safe too: SQLite recovers the WAL on the next open.
     pub async fn close(&self) {
         self.inner.pools.writer.close().await;
+        self.inner.pools.session_reader.close().await;
         self.inner.pools.readers.close().await;
     }
 
@@ -76,6 +81,14 @@ impl SqliteStore {
 
     pub(crate) fn readers(&self) -> &SqlitePool {
         &self.inner.pools.readers
+    }
+
+    pub(crate) fn loads(&self) -> &LoadBatcher {
+        &self.inner.loads
+    }
+
+    pub(crate) fn session_reader(&self) -> &SessionReader {
+        &self.inner.pools.session_reader
     }
 }
 

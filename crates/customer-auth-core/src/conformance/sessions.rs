@@ -24,7 +24,8 @@ pub(super) async fn run(store: &Arc<dyn SessionStore>) -> Check {
     delete_every_session_of_a_customer(store).await?;
     list_the_live_sessions_of_a_customer(store).await?;
     purge_removes_expired_and_keeps_live(store).await?;
-    concurrent_creates(store).await
+    concurrent_creates(store).await?;
+    concurrent_loads(store).await
 }
 
 fn new_key(check: &'static str) -> Result<SessionKey, Failure> {
@@ -230,6 +231,42 @@ async fn concurrent_creates(store: &Arc<dyn SessionStore>) -> Check {
             store.load_session(&key).await.step(CHECK, "load_session")?.is_some(),
             "a created session did not load"
         );
+    }
+    Ok(())
+}
+
+/// Stores that batch concurrent loads into one call (see [`LoadBatcher`](crate::LoadBatcher))
+/// must still hand each load its own session: many at once, the same key several times, unknown
+/// and expired keys among them.
+async fn concurrent_loads(store: &Arc<dyn SessionStore>) -> Check {
+    const CHECK: &str = "200 concurrent loads, each of its own session";
+    let mut expected: Vec<(SessionKey, Option<SessionRecord>)> = Vec::new();
+    for n in 0..60 {
+        let key = new_key(CHECK)?;
+        let mut record = if n % 2 == 0 { live() } else { logged_in(CustomerId::new()) };
+        record.data.insert("n".into(), n.to_string());
+        store.create_session(&key, &record).await.step(CHECK, "create_session")?;
+        expected.push((key, Some(record)));
+    }
+    for _ in 0..20 {
+        let key = new_key(CHECK)?;
+        let mut record = live();
+        record.idle_expires_at = Timestamp::now().minus(Duration::from_secs(1));
+        store.create_session(&key, &record).await.step(CHECK, "create_session")?;
+        expected.push((key, None));
+        expected.push((new_key(CHECK)?, None));
+    }
+    let mut loads = JoinSet::new();
+    for n in 0..200 {
+        // Every live key twice or more, interleaved with the rest.
+        let (key, want) = expected[n * 7 % expected.len()].clone();
+        let store = Arc::clone(store);
+        loads.spawn(async move { store.load_session(&key).await.map(|got| (got, want)) });
+    }
+    while let Some(joined) = loads.join_next().await {
+        let loaded = joined.map_err(|join| Failure { check: CHECK, detail: join.to_string() })?;
+        let (got, want) = loaded.step(CHECK, "load_session")?;
+        ensure!(CHECK, got == want, "a load got {got:?} where its own key holds {want:?}");
     }
     Ok(())
 }
