@@ -10,37 +10,42 @@ use sha2::{Digest, Sha256};
 
 use crate::{Error, Result};
 
-/// Declares the SHA-256 key a store files one kind of secret under: 32 bytes, shown in `Debug`
-/// by an 8-digit prefix only, as blobs or hex for the stores.
+/// Declares the key a store files one kind of secret under (SHA-256 based, `$len` bytes), shown
+/// in `Debug` by an 8-digit prefix only, as blobs or hex for the stores.
 macro_rules! store_key {
-    ($(#[$doc:meta])* $name:ident) => {
+    ($(#[$doc:meta])* $name:ident, $len:literal) => {
         $(#[$doc])*
         #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-        pub struct $name([u8; 32]);
+        pub struct $name([u8; $len]);
 
         impl $name {
+            /// The key's length in bytes.
+            pub const LEN: usize = $len;
+
             /// Wraps a key read back from a store.
-            pub const fn from_bytes(bytes: [u8; 32]) -> Self {
+            pub const fn from_bytes(bytes: [u8; $len]) -> Self {
                 Self(bytes)
             }
 
-            /// Wraps a key a store kept as a blob; `None` unless it is exactly 32 bytes.
+            /// Wraps a key a store kept as a blob; `None` unless it is exactly [`LEN`](Self::LEN)
+            /// bytes.
             pub fn from_slice(bytes: &[u8]) -> Option<Self> {
                 bytes.try_into().ok().map(Self)
             }
 
-            /// The key's 32 bytes, for stores that keep blobs.
-            pub const fn as_bytes(&self) -> &[u8; 32] {
+            /// The key's bytes, for stores that keep blobs.
+            pub const fn as_bytes(&self) -> &[u8; $len] {
                 &self.0
             }
 
-            /// The key as 64 lowercase hex digits, for stores that keep text (Redis keys).
+            /// The key as lowercase hex digits (two per byte), for stores that keep text (Redis
+            /// keys).
             pub fn to_hex(&self) -> String {
                 $crate::secret_bytes::to_hex(&self.0)
             }
 
-            /// Parses [`to_hex`](Self::to_hex)'s form (64 hex digits) back, as stores that keep
-            /// keys as text read them; `None` for anything else.
+            /// Parses [`to_hex`](Self::to_hex)'s form back, as stores that keep keys as text read
+            /// them; `None` for anything else.
             pub fn from_hex(hex: &str) -> Option<Self> {
                 $crate::secret_bytes::from_hex(hex).map(Self)
             }
@@ -86,26 +91,31 @@ pub(crate) fn decode(text: &str) -> Option<[u8; 32]> {
     }
 }
 
-/// The SHA-256 of a secret: what stores keep, since the secret cannot be recovered from it.
-pub(crate) fn digest(bytes: &[u8; 32]) -> [u8; 32] {
-    Sha256::digest(bytes).into()
+/// The first `N` bytes of the SHA-256 of a secret: what stores keep, since the secret cannot be
+/// recovered from it.
+pub(crate) fn digest<const N: usize>(bytes: &[u8; 32]) -> [u8; N] {
+    let mut key = [0u8; N];
+    for (byte, digested) in key.iter_mut().zip(Sha256::digest(bytes)) {
+        *byte = digested;
+    }
+    key
 }
 
-/// 64 lowercase hex digits.
-pub(crate) fn to_hex(bytes: &[u8; 32]) -> String {
-    bytes.iter().fold(String::with_capacity(64), |mut hex, byte| {
+/// Two lowercase hex digits per byte.
+pub(crate) fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut hex, byte| {
         let _ = write!(hex, "{byte:02x}");
         hex
     })
 }
 
-/// Parses exactly 64 hex digits (either case); `None` for anything else.
-pub(crate) fn from_hex(hex: &str) -> Option<[u8; 32]> {
+/// Parses exactly `2 × N` hex digits (either case); `None` for anything else.
+pub(crate) fn from_hex<const N: usize>(hex: &str) -> Option<[u8; N]> {
     let digits = hex.as_bytes();
-    if digits.len() != 64 {
+    if digits.len() != N * 2 {
         return None;
     }
-    let mut bytes = [0u8; 32];
+    let mut bytes = [0u8; N];
     for (byte, pair) in bytes.iter_mut().zip(digits.chunks_exact(2)) {
         let [high, low] = pair else { return None };
         *byte = (nibble(*high)? << 4) | nibble(*low)?;
@@ -127,7 +137,17 @@ mod tests {
         assert_eq!(from_hex(&to_hex(&bytes)), Some(bytes));
         assert_eq!(from_hex(&to_hex(&bytes).to_uppercase()), Some(bytes));
         for bad in [String::new(), "0".repeat(63), "0".repeat(65), "g".repeat(64), "é".repeat(32)] {
-            assert!(from_hex(&bad).is_none(), "{bad:?}");
+            assert!(from_hex::<32>(&bad).is_none(), "{bad:?}");
         }
+        assert_eq!(from_hex::<16>(&"ab".repeat(16)), Some([0xab; 16]));
+        assert!(from_hex::<16>(&"ab".repeat(32)).is_none());
+    }
+
+    #[test]
+    fn a_digest_is_the_start_of_the_sha256() {
+        let bytes = generate().unwrap();
+        let full: [u8; 32] = Sha256::digest(bytes).into();
+        assert_eq!(digest::<32>(&bytes), full);
+        assert_eq!(digest::<16>(&bytes)[..], full[..16]);
     }
 }

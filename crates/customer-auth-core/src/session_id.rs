@@ -53,9 +53,16 @@ impl fmt::Debug for SessionId {
 }
 
 secret_bytes::store_key!(
-    /// The SHA-256 of a session id: what stores keep instead of the id, so a leaked table or
-    /// key dump gives no live session (the id cannot be recovered from its hash).
-    SessionKey
+    /// The first 16 bytes (128 bits) of the SHA-256 of a session id: what stores keep instead of
+    /// the id, so a leaked table or key dump gives no live session (the id cannot be recovered
+    /// from its hash).
+    ///
+    /// 128 bits are as good as the whole hash here: finding an id for a key still takes about
+    /// 2^128 guesses, and two live sessions sharing a key would take about 2^64 of them. Half the
+    /// bytes matter because the key is in every row and every index entry of a session table,
+    /// and in every Redis key name and session-set member.
+    SessionKey,
+    16
 );
 
 #[cfg(test)]
@@ -102,7 +109,8 @@ mod tests {
         let cookie = id.to_cookie_value();
         assert_eq!(format!("{id:?}"), "SessionId([redacted])");
         assert!(!id.key().to_hex().contains(&cookie));
-        assert_ne!(id.key().as_bytes(), &id.0);
+        assert_ne!(id.key().as_bytes()[..], id.0[..16]);
+        assert_eq!(id.key().to_hex().len(), 2 * SessionKey::LEN);
         assert_eq!(format!("{:?}", id.key()).len(), "SessionKey(12345678…)".len());
     }
 }

@@ -158,7 +158,8 @@ impl fmt::Debug for Token {
 secret_bytes::store_key!(
     /// The SHA-256 of a token: what stores keep instead of the token, so a leaked table or key
     /// dump gives no usable link.
-    TokenKey
+    TokenKey,
+    32
 );
 
 /// What a store keeps for one token until it is taken or expires.

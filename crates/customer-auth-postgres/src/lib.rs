@@ -48,8 +48,8 @@
 //!   never reads before it inserts, so of two racing registrations exactly one wins.
 //! - A failed login is counted and the lockout applied in one `UPDATE`, so concurrent guesses
 //!   cannot slip past the threshold.
-//! - Sessions are filed under their [`SessionKey`](customer_auth_core::SessionKey), the SHA-256
-//!   of the id: the id itself is never stored. Single-use tokens likewise keep only their
+//! - Sessions are filed under their [`SessionKey`](customer_auth_core::SessionKey), the first
+//!   128 bits of the SHA-256 of the id: the id itself is never stored. Single-use tokens likewise keep only their
 //!   [`TokenKey`](customer_auth_core::TokenKey). A background task deletes expired sessions and
 //!   tokens ([`PostgresStoreOptions::purge_interval`]); expired ones never load or take in the
 //!   meantime.

@@ -138,3 +138,45 @@ async fn a_schema_from_before_account_security_upgrades_with_its_customers_uncon
     store.confirm_email(grace.id, now).await.unwrap();
     assert_eq!(store.find_customer(grace.id).await.unwrap().unwrap().email_confirmed_at, Some(now));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_from_before_short_keys_stay_logged_in() {
+    let schema = common::Schema::new().await;
+    // The schema as the previous release left it, when keys were the whole 32-byte SHA-256.
+    let old = std::env::temp_dir().join(format!("customer-auth-migrations-{}", schema.name));
+    std::fs::create_dir_all(&old).unwrap();
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    for name in ["0001_customers.sql", "0002_sessions.sql", "0003_account_security.sql"] {
+        std::fs::copy(shipped.join(name), old.join(name)).unwrap();
+    }
+    let previous = sqlx::migrate::Migrator::new(old.as_path()).await.unwrap();
+    std::fs::remove_dir_all(&old).unwrap();
+    let mut conn = common::admin().await;
+    sqlx::raw_sql(&format!("CREATE SCHEMA \"{0}\"; SET search_path TO \"{0}\"", schema.name))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    previous.run(&mut conn).await.unwrap();
+    let grace = common::customer("grace");
+    let (live, expired) = (SessionId::generate().unwrap().key(), SessionId::generate().unwrap().key());
+    let logged_in = common::session(Some(&grace));
+    for (key, record) in [(live, logged_in.clone()), (expired, common::expired_session())] {
+        // What the old version stored: the whole hash, which starts with today's key.
+        let old_key = [key.as_bytes().as_slice(), &[0xa5; 16]].concat();
+        sqlx::query("INSERT INTO sessions (key, customer_id, expires_at, record) VALUES ($1, $2, $3, $4)")
+            .bind(old_key)
+            .bind(record.customer_id().map(|id| *id.as_uuid()))
+            .bind(record.expires_at().as_unix())
+            .bind(record.encode().unwrap())
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+
+    let store = schema.store().await;
+    assert_eq!(store.load_session(&live).await.unwrap(), Some(logged_in));
+    assert_eq!(store.list_customer_sessions(grace.id).await.unwrap().len(), 1);
+    assert_eq!(store.purge_expired_sessions().await.unwrap(), 1);
+    assert_eq!(store.delete_customer_sessions(grace.id).await.unwrap(), 1);
+    assert_eq!(store.load_session(&live).await.unwrap(), None);
+}

@@ -18,7 +18,7 @@ async fn sessions_in(conn: &mut PgConnection) -> Result<i64, sqlx::Error> {
 async fn insert_expired(conn: &mut PgConnection, count: i32) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO sessions (key, customer_id, expires_at, record) \
-         SELECT sha256(convert_to(gen_random_uuid()::text, 'UTF8')), NULL, 0, '\\x00' FROM generate_series(1, $1)",
+         SELECT substring(sha256(convert_to(gen_random_uuid()::text, 'UTF8')) FROM 1 FOR 16), NULL, 0, '\\x00' FROM generate_series(1, $1)",
     )
     .bind(count)
     .execute(conn)

@@ -54,7 +54,7 @@
 //!
 //! | key | type | holds |
 //! | --- | --- | --- |
-//! | `<prefix>session:<hex of SessionKey>` | string | [`SessionRecord::encode`](customer_auth_core::SessionRecord::encode), expiring at the record's `expires_at()` |
+//! | `<prefix>session:<hex of SessionKey>` (32 hex digits) | string | [`SessionRecord::encode`](customer_auth_core::SessionRecord::encode), expiring at the record's `expires_at()` |
 //! | `<prefix>customer-sessions:<customer id>` | set | the hex keys of the customer's sessions, expiring with the longest-lived one |
 //! | `<prefix>customer:<customer id>` | hash | the customer's fields |
 //! | `<prefix>username:<username key>` | string | the id of the customer with this username |
@@ -64,9 +64,11 @@
 //! | `<prefix>customer-tokens:<customer id>` | set | `<purpose>:<hex of TokenKey>` of the customer's tokens, expiring with the longest-lived one |
 //!
 //! # How it uses Redis
-//! - Sessions are filed under their [`SessionKey`](customer_auth_core::SessionKey), the
-//!   SHA-256 of the id: the id itself never reaches Redis. Each key expires at the session's
-//!   own expiry, so there is nothing to purge.
+//! - Sessions are filed under their [`SessionKey`](customer_auth_core::SessionKey), the first
+//!   128 bits of the SHA-256 of the id: the id itself never reaches Redis. Each key expires at
+//!   the session's own expiry, so there is nothing to purge. (Versions before the 128-bit keys
+//!   filed sessions under all 64 hex digits of the hash; upgrading from one logs everyone out
+//!   once, as those keys are no longer looked up and simply expire.)
 //! - Every write that touches more than one key is one Lua script, so it is atomic: a username
 //!   or email taken twice by racing registrations, a lockout counted short by racing guesses,
 //!   or a session missed by "log out everywhere" cannot happen.

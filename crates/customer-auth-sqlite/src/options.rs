@@ -63,8 +63,9 @@ impl SqliteStoreOptions {
     }
 
     /// How many read-only connections serve lookups (4 by default; at least 1). Writes always
-    /// go through one connection of their own. An in-memory database has one connection for
-    /// everything, whatever this says.
+    /// go through one connection of their own, and session loads through another (concurrent
+    /// loads go as one query). An in-memory database has one connection for everything,
+    /// whatever this says.
     pub fn readers(mut self, readers: u32) -> Self {
         self.readers = readers;
         self

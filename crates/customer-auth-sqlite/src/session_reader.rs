@@ -17,7 +17,7 @@ use crate::error::store_error;
 /// everything, so there the calls share the pool.
 pub(crate) enum SessionReader {
     Pool(SqlitePool),
-    Own { options: SqliteConnectOptions, connection: Mutex<Held> },
+    Own { options: Box<SqliteConnectOptions>, connection: Mutex<Held> },
 }
 
 pub(crate) enum Held {
@@ -32,7 +32,7 @@ impl SessionReader {
     /// Opens a connection of its own with the readers' `options`.
     pub(crate) async fn open(options: SqliteConnectOptions) -> Result<Self, sqlx::Error> {
         let open = options.connect().await?;
-        Ok(Self::Own { options, connection: Mutex::new(Held::Open(open)) })
+        Ok(Self::Own { options: Box::new(options), connection: Mutex::new(Held::Open(open)) })
     }
 
     /// The live sessions among `keys`, in one query.

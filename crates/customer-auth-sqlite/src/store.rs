@@ -15,7 +15,8 @@ use crate::{Error, MIGRATOR, SqliteStoreOptions};
 ///
 /// Writes go through a single connection, so concurrent writes wait their turn instead of
 /// failing with `SQLITE_BUSY`; lookups go through a pool of read-only connections that read
-/// alongside the writer (WAL mode). Cheap to clone: clones share the connections and the purge
+/// alongside the writer (WAL mode), and session loads through a read-only connection of their
+/// own, the loads that arrive together as one query. Cheap to clone: clones share the connections and the purge
 /// task, which stops when the last clone is dropped. See the [crate docs](crate) for an example.
 #[derive(Clone)]
 pub struct SqliteStore {

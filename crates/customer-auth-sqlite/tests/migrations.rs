@@ -85,3 +85,42 @@ async fn a_database_from_before_account_security_upgrades_with_its_customers_unc
     store.confirm_email(grace.id, now).await.unwrap();
     assert_eq!(store.find_customer(grace.id).await.unwrap().unwrap().email_confirmed_at, Some(now));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_from_before_short_keys_stay_logged_in() {
+    let (dir, path) = common::temp_db().unwrap();
+    // The schema as the previous release left it, when keys were the whole 32-byte SHA-256.
+    let old = dir.path().join("old-migrations");
+    std::fs::create_dir(&old).unwrap();
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    for name in ["0001_customers.sql", "0002_sessions.sql", "0003_account_security.sql"] {
+        std::fs::copy(shipped.join(name), old.join(name)).unwrap();
+    }
+    let previous = sqlx::migrate::Migrator::new(old.as_path()).await.unwrap();
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&path).create_if_missing(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    previous.run(&pool).await.unwrap();
+    let grace = common::customer("grace");
+    let (live, expired) = (SessionId::generate().unwrap().key(), SessionId::generate().unwrap().key());
+    let logged_in = common::session(Some(&grace));
+    for (key, record) in [(live, logged_in.clone()), (expired, common::expired_session())] {
+        // What the old version stored: the whole hash, which starts with today's key.
+        let old_key = [key.as_bytes().as_slice(), &[0xa5; 16]].concat();
+        sqlx::query("INSERT INTO sessions (key, customer_id, expires_at, record) VALUES (?1, ?2, ?3, ?4)")
+            .bind(old_key)
+            .bind(record.customer_id().map(|id| id.as_bytes().to_vec()))
+            .bind(record.expires_at().as_unix())
+            .bind(record.encode().unwrap())
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    pool.close().await;
+
+    let store = SqliteStore::connect(&common::url(&path)).await.unwrap();
+    assert_eq!(store.load_session(&live).await.unwrap(), Some(logged_in));
+    assert_eq!(store.list_customer_sessions(grace.id).await.unwrap().len(), 1);
+    assert_eq!(store.purge_expired_sessions().await.unwrap(), 1);
+    assert_eq!(store.delete_customer_sessions(grace.id).await.unwrap(), 1);
+    assert_eq!(store.load_session(&live).await.unwrap(), None);
+}

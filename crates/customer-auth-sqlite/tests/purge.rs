@@ -6,7 +6,9 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use customer_auth_core::{CustomerStore, SessionId, SessionStore, Timestamp, Token, TokenPurpose, TokenRecord};
+use customer_auth_core::{
+    CustomerStore, SessionId, SessionKey, SessionStore, Timestamp, Token, TokenPurpose, TokenRecord,
+};
 use customer_auth_sqlite::{SqliteStore, SqliteStoreOptions};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, SqliteConnection};
@@ -23,7 +25,7 @@ async fn sessions_in(conn: &mut SqliteConnection) -> Result<i64, sqlx::Error> {
 
 /// Writes an expired session behind the store's back.
 async fn insert_expired(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO sessions (key, customer_id, expires_at, record) VALUES (randomblob(32), NULL, 0, x'00')")
+    sqlx::query("INSERT INTO sessions (key, customer_id, expires_at, record) VALUES (randomblob(16), NULL, 0, x'00')")
         .execute(conn)
         .await
         .map(drop)
@@ -70,17 +72,28 @@ async fn the_task_purges_and_stops_when_the_store_is_dropped() {
 }
 
 #[tokio::test]
-async fn purge_on_demand_counts_what_it_deleted_across_batches() {
+async fn purge_on_demand_counts_what_it_deleted_across_key_ranges() {
     let store = SqliteStoreOptions::new("sqlite::memory:").purge_interval(None).connect().await.unwrap();
-    // More than one batch of the purge's deletes.
+    // The purge walks the table by the keys' first byte: fill every range, the two ends included.
     for _ in 0..2500 {
         store.create_session(&SessionId::generate().unwrap().key(), &common::expired_session()).await.unwrap();
     }
-    let live = SessionId::generate().unwrap().key();
-    store.create_session(&live, &common::session(None)).await.unwrap();
-    assert_eq!(store.purge_expired_sessions().await.unwrap(), 2500);
+    for edge in [[0x00; 16], [0xff; 16]] {
+        store.create_session(&SessionKey::from_bytes(edge), &common::expired_session()).await.unwrap();
+    }
+    let mut lives = vec![SessionId::generate().unwrap().key()];
+    lives.extend([[0x00; 16], [0xff; 16]].map(|mut edge| {
+        edge[15] = 1;
+        SessionKey::from_bytes(edge)
+    }));
+    for live in &lives {
+        store.create_session(live, &common::session(None)).await.unwrap();
+    }
+    assert_eq!(store.purge_expired_sessions().await.unwrap(), 2502);
     assert_eq!(store.purge_expired_sessions().await.unwrap(), 0);
-    assert!(store.load_session(&live).await.unwrap().is_some());
+    for live in &lives {
+        assert!(store.load_session(live).await.unwrap().is_some());
+    }
 }
 
 #[tokio::test]

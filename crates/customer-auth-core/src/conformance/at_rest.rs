@@ -74,7 +74,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 /// True when some value holds `bytes` raw or as lowercase hex.
-fn holds(dump: &[Vec<u8>], bytes: &[u8; 32]) -> bool {
+fn holds(dump: &[Vec<u8>], bytes: &[u8]) -> bool {
     let hex = secret_bytes::to_hex(bytes);
     dump.iter().any(|value| contains(value, bytes) || contains(value, hex.as_bytes()))
 }
