@@ -106,7 +106,8 @@ impl LoadBatcher {
         let riders: Vec<Waiter> = {
             let mut queue = self.lock();
             let take = queue.waiting.len().min(MAX_LOAD_BATCH - 1);
-            queue.waiting.drain(..take).collect()
+            // A load whose request was dropped while it waited needs no read.
+            queue.waiting.drain(..take).filter(|waiter| !waiter.turn.is_closed()).collect()
         };
         let mut keys = Vec::with_capacity(riders.len() + 1);
         keys.push(key);
