@@ -24,7 +24,7 @@ const AUDIT: &str = "customer_auth::audit";
 
 impl Auth {
     fn session_store(&self) -> Result<&Arc<dyn SessionStore>> {
-        self.sessions.as_ref().ok_or_else(|| {
+        self.inner.sessions.as_ref().ok_or_else(|| {
             Error::Config(
                 "this needs the session store to end the customer's sessions; build Auth with .with_sessions(store)"
                     .into(),
@@ -33,14 +33,14 @@ impl Auth {
     }
 
     async fn existing(&self, id: CustomerId) -> Result<Customer> {
-        self.customers.find_customer(id).await?.ok_or(Error::NotFound)
+        self.inner.customers.find_customer(id).await?.ok_or(Error::NotFound)
     }
 
     /// Checks the customer's own password before `action`. A wrong one counts as a failed login,
     /// so guessing through an account form locks the account as the login form does; a locked
     /// account is refused with the same answer.
     async fn confirm_password(&self, customer: &Customer, password: &Password, action: &'static str) -> Result<()> {
-        let matches = self.hasher.verify(password, &customer.password_hash).await?;
+        let matches = self.inner.hasher.verify(password, &customer.password_hash).await?;
         if matches && !customer.is_locked(Timestamp::now()) {
             return Ok(());
         }
@@ -97,9 +97,9 @@ impl Auth {
         let mut customer = self.existing(id).await?;
         self.confirm_password(&customer, current, "password change").await?;
         validate_new_password(new, confirm, &customer.username, &customer.email).map_err(Error::Validation)?;
-        let hash = self.hasher.hash(new).await?;
+        let hash = self.inner.hasher.hash(new).await?;
         let now = Timestamp::now();
-        self.customers.set_password_hash(id, &hash, now).await?;
+        self.inner.customers.set_password_hash(id, &hash, now).await?;
         customer.password_hash = hash;
         customer.updated_at = now;
         sessions.delete_customer_sessions(id).await?;
@@ -131,7 +131,7 @@ impl Auth {
         let sessions = self.session_store()?;
         let mut customer = self.existing(id).await?;
         change(&mut customer);
-        self.customers.update_customer(&customer).await?;
+        self.inner.customers.update_customer(&customer).await?;
         let sessions_ended = sessions.delete_customer_sessions(id).await?;
         let roles = customer.roles.iter().map(String::as_str).collect::<Vec<_>>().join(",");
         tracing::info!(
@@ -154,7 +154,7 @@ impl Auth {
         let customer = self.existing(id).await?;
         self.confirm_password(&customer, password, "account deletion").await?;
         sessions.delete_customer_sessions(id).await?;
-        self.customers.delete_customer(id).await?;
+        self.inner.customers.delete_customer(id).await?;
         tracing::info!(target: AUDIT, customer_id = %id, outcome = "success", "account deleted");
         Ok(())
     }

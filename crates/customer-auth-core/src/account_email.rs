@@ -19,7 +19,7 @@ const AUDIT: &str = "customer_auth::audit";
 
 impl Auth {
     fn mail(&self) -> Result<&MailSettings> {
-        self.mail.as_ref().ok_or_else(|| {
+        self.inner.mail.as_ref().ok_or_else(|| {
             Error::Config("account email needs a mailer; build Auth with .with_mailer(mailer, base_url)".into())
         })
     }
@@ -42,14 +42,14 @@ impl Auth {
             ),
         };
         let token = Token::generate()?;
-        self.customers.delete_customer_tokens(customer.id, purpose).await?;
+        self.inner.customers.delete_customer_tokens(customer.id, purpose).await?;
         let record = TokenRecord {
             key: token.key(),
             purpose,
             customer_id: customer.id,
             expires_at: Timestamp::now().plus(lifetime),
         };
-        self.customers.create_token(&record).await?;
+        self.inner.customers.create_token(&record).await?;
         let body = format!(
             "Hello {},\n\n{text}\n\n{}/{path}/{}\n\nIf you did not ask for this, ignore this message.\n",
             customer.first_name,
@@ -70,7 +70,7 @@ impl Auth {
     /// its timing tells. Only a store that cannot be reached is an error.
     pub async fn request_password_reset(&self, email: &str) -> Result<()> {
         self.mail()?;
-        let Some(customer) = self.customers.find_customer_by_email(email).await? else {
+        let Some(customer) = self.inner.customers.find_customer_by_email(email).await? else {
             tracing::info!(target: AUDIT, outcome = "unknown_email", "password reset requested");
             return Ok(());
         };
@@ -94,7 +94,7 @@ impl Auth {
     /// not confirmed yet; the same answer either way, the mail going out in the background.
     pub async fn resend_confirmation(&self, username: &str) -> Result<()> {
         self.mail()?;
-        let customer = self.customers.find_customer_by_username(username).await?;
+        let customer = self.inner.customers.find_customer_by_username(username).await?;
         let Some(customer) = customer.filter(|customer| customer.email_confirmed_at.is_none()) else {
             return Ok(());
         };
@@ -118,22 +118,22 @@ impl Auth {
         // Checked before the token is spent, so a typo does not cost the customer the link.
         // The username and email are unknown until then; the other rules all apply.
         validate_new_password(new, confirm, "", "").map_err(Error::Validation)?;
-        let sessions = self.sessions.as_ref().ok_or_else(|| {
+        let sessions = self.inner.sessions.as_ref().ok_or_else(|| {
             Error::Config("a reset ends the customer's sessions; build Auth with .with_sessions(store)".into())
         })?;
         let now = Timestamp::now();
-        let Some(id) = self.customers.take_token(TokenPurpose::PasswordReset, &token.key(), now).await? else {
+        let Some(id) = self.inner.customers.take_token(TokenPurpose::PasswordReset, &token.key(), now).await? else {
             tracing::info!(target: AUDIT, outcome = "invalid_token", "password reset refused");
             return Err(Error::InvalidToken);
         };
-        let mut customer = self.customers.find_customer(id).await?.ok_or(Error::InvalidToken)?;
-        let hash = self.hasher.hash(new).await?;
-        self.customers.set_password_hash(id, &hash, now).await?;
+        let mut customer = self.inner.customers.find_customer(id).await?.ok_or(Error::InvalidToken)?;
+        let hash = self.inner.hasher.hash(new).await?;
+        self.inner.customers.set_password_hash(id, &hash, now).await?;
         if customer.failed_logins > 0 || customer.locked_until.is_some() {
-            self.customers.record_successful_login(id, now).await?;
+            self.inner.customers.record_successful_login(id, now).await?;
         }
         if customer.email_confirmed_at.is_none() {
-            self.customers.confirm_email(id, now).await?;
+            self.inner.customers.confirm_email(id, now).await?;
             customer.email_confirmed_at = Some(now);
         }
         sessions.delete_customer_sessions(id).await?;
@@ -149,12 +149,13 @@ impl Auth {
     pub async fn confirm_email(&self, link_token: &str) -> Result<Customer> {
         let token = Token::parse(link_token).ok_or(Error::InvalidToken)?;
         let now = Timestamp::now();
-        let Some(id) = self.customers.take_token(TokenPurpose::EmailConfirmation, &token.key(), now).await? else {
+        let Some(id) = self.inner.customers.take_token(TokenPurpose::EmailConfirmation, &token.key(), now).await?
+        else {
             tracing::info!(target: AUDIT, outcome = "invalid_token", "email confirmation refused");
             return Err(Error::InvalidToken);
         };
-        self.customers.confirm_email(id, now).await?;
-        let mut customer = self.customers.find_customer(id).await?.ok_or(Error::InvalidToken)?;
+        self.inner.customers.confirm_email(id, now).await?;
+        let mut customer = self.inner.customers.find_customer(id).await?.ok_or(Error::InvalidToken)?;
         customer.email_confirmed_at.get_or_insert(now);
         tracing::info!(target: AUDIT, customer_id = %id, outcome = "success", "email confirmed");
         Ok(customer)

@@ -5,9 +5,16 @@ use crate::{
     PasswordHasher, Registration, Result, Roles, SessionStore, Timestamp,
 };
 
-/// The service an app calls to register and log in customers. Cheap to clone.
+/// The service an app calls to register and log in customers. Cheap to clone: one reference
+/// count, since web frameworks clone their state (an `Auth` among it) for every request.
 #[derive(Debug, Clone)]
 pub struct Auth {
+    pub(crate) inner: Arc<Settings>,
+}
+
+/// What an [`Auth`] is made of, shared by its clones.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
     pub(crate) customers: Arc<dyn CustomerStore>,
     /// Where the customers' sessions live, so that what changes a principal can end them.
     pub(crate) sessions: Option<Arc<dyn SessionStore>>,
@@ -29,28 +36,35 @@ pub(crate) struct MailSettings {
 impl Auth {
     /// An `Auth` over `customers` with bcrypt cost 12 and the default lockout policy.
     pub fn new(customers: Arc<dyn CustomerStore>) -> Self {
-        Self {
+        let settings = Settings {
             customers,
             sessions: None,
             hasher: PasswordHasher::default(),
             lockout: LockoutPolicy::default(),
             mail: None,
             require_confirmed_email: false,
-        }
+        };
+        Self { inner: Arc::new(settings) }
+    }
+
+    /// Changes a setting; only builders call it, before the `Auth` is shared.
+    fn with(mut self, change: impl FnOnce(&mut Settings)) -> Self {
+        change(Arc::make_mut(&mut self.inner));
+        self
     }
 
     /// Ends customers' sessions in `sessions` whenever their password, roles or status change,
     /// or the account is deleted. The account methods refuse to run without it, since they
     /// would leave sessions alive with a stale principal.
     pub fn with_sessions(self, sessions: Arc<dyn SessionStore>) -> Self {
-        Self { sessions: Some(sessions), ..self }
+        self.with(|settings| settings.sessions = Some(sessions))
     }
 
     /// Sends account email (password reset and confirmation links) through `mailer`, with links
     /// under `base_url`, e.g. `https://shop.example` gives `https://shop.example/reset/<token>`.
     pub fn with_mailer(self, mailer: Arc<dyn Mailer>, base_url: impl Into<String>) -> Self {
         let base_url = base_url.into().trim_end_matches('/').to_owned();
-        Self { mail: Some(MailSettings { mailer, base_url }), ..self }
+        self.with(|settings| settings.mail = Some(MailSettings { mailer, base_url }))
     }
 
     /// Requires a confirmed email address before login (off by default). Registration then
@@ -58,32 +72,32 @@ impl Auth {
     /// [`Error::EmailNotConfirmed`] to the right password until the link is followed. Needs
     /// [`with_mailer`](Self::with_mailer).
     pub fn with_email_confirmation(self, required: bool) -> Self {
-        Self { require_confirmed_email: required, ..self }
+        self.with(|settings| settings.require_confirmed_email = required)
     }
 
     /// True when a login needs a confirmed email address.
     pub fn requires_confirmed_email(&self) -> bool {
-        self.require_confirmed_email
+        self.inner.require_confirmed_email
     }
 
     /// Uses `hasher` (another cost or concurrency) for new hashes and verification.
     pub fn with_hasher(self, hasher: PasswordHasher) -> Self {
-        Self { hasher, ..self }
+        self.with(|settings| settings.hasher = hasher)
     }
 
     /// Uses `lockout` to lock accounts after failed logins.
     pub fn with_lockout(self, lockout: LockoutPolicy) -> Self {
-        Self { lockout, ..self }
+        self.with(|settings| settings.lockout = lockout)
     }
 
     /// The customer store.
     pub fn customers(&self) -> &Arc<dyn CustomerStore> {
-        &self.customers
+        &self.inner.customers
     }
 
     /// The password hasher.
     pub fn hasher(&self) -> &PasswordHasher {
-        &self.hasher
+        &self.inner.hasher
     }
 
     /// Validates a registration form, hashes the password and stores the new customer.
@@ -92,7 +106,7 @@ impl Auth {
     /// [`Error::DuplicateUsername`] or [`Error::DuplicateEmail`], decided by the store.
     pub async fn register(&self, registration: Registration) -> Result<Customer> {
         let new = registration.validate().map_err(Error::Validation)?;
-        let password_hash = self.hasher.hash(&new.password).await?;
+        let password_hash = self.inner.hasher.hash(&new.password).await?;
         let now = Timestamp::now();
         let customer = Customer {
             id: CustomerId::new(),
@@ -109,9 +123,9 @@ impl Auth {
             created_at: now,
             updated_at: now,
         };
-        self.customers.create_customer(&customer).await?;
+        self.inner.customers.create_customer(&customer).await?;
         tracing::info!(target: "customer_auth::audit", customer_id = %customer.id, outcome = "success", "customer registered");
-        if self.require_confirmed_email {
+        if self.inner.require_confirmed_email {
             // The account exists either way: a failed mail is logged, and the customer can ask
             // for another link.
             if let Err(err) = self.send_confirmation(&customer).await {
@@ -128,12 +142,12 @@ impl Auth {
     /// timing tells whether the account exists. A right password for a disabled account gives
     /// [`Error::AccountDisabled`]. On success a hash made under an older cost is replaced.
     pub async fn authenticate(&self, username: &str, password: &Password) -> Result<Customer> {
-        let Some(mut customer) = self.customers.find_customer_by_username(username).await? else {
-            self.hasher.verify_dummy(password).await?;
+        let Some(mut customer) = self.inner.customers.find_customer_by_username(username).await? else {
+            self.inner.hasher.verify_dummy(password).await?;
             tracing::info!(target: "customer_auth::audit", outcome = "unknown_username", "login failed");
             return Err(Error::InvalidCredentials);
         };
-        let matches = self.hasher.verify(password, &customer.password_hash).await?;
+        let matches = self.inner.hasher.verify(password, &customer.password_hash).await?;
         let now = Timestamp::now();
         if customer.is_locked(now) {
             tracing::info!(target: "customer_auth::audit", customer_id = %customer.id, outcome = "locked", "login failed");
@@ -147,18 +161,18 @@ impl Auth {
             tracing::info!(target: "customer_auth::audit", customer_id = %customer.id, outcome = "disabled", "login refused");
             return Err(Error::AccountDisabled);
         }
-        if self.require_confirmed_email && customer.email_confirmed_at.is_none() {
+        if self.inner.require_confirmed_email && customer.email_confirmed_at.is_none() {
             tracing::info!(target: "customer_auth::audit", customer_id = %customer.id, outcome = "email_not_confirmed", "login refused");
             return Err(Error::EmailNotConfirmed);
         }
         if customer.failed_logins > 0 || customer.locked_until.is_some() {
-            self.customers.record_successful_login(customer.id, now).await?;
+            self.inner.customers.record_successful_login(customer.id, now).await?;
             customer.failed_logins = 0;
             customer.locked_until = None;
         }
-        if self.hasher.needs_rehash(&customer.password_hash) {
-            let fresh = self.hasher.hash(password).await?;
-            self.customers.set_password_hash(customer.id, &fresh, now).await?;
+        if self.inner.hasher.needs_rehash(&customer.password_hash) {
+            let fresh = self.inner.hasher.hash(password).await?;
+            self.inner.customers.set_password_hash(customer.id, &fresh, now).await?;
             customer.password_hash = fresh;
         }
         tracing::info!(target: "customer_auth::audit", customer_id = %customer.id, outcome = "success", "login");
@@ -167,12 +181,12 @@ impl Auth {
 
     /// The customer with this id.
     pub async fn find_customer(&self, id: CustomerId) -> Result<Option<Customer>> {
-        self.customers.find_customer(id).await
+        self.inner.customers.find_customer(id).await
     }
 
     /// Counts a failed login against the customer and locks the account when the policy says so.
     pub async fn record_failed_login(&self, id: CustomerId) -> Result<FailedLogin> {
-        let failed = self.customers.record_failed_login(id, Timestamp::now(), &self.lockout).await?;
+        let failed = self.inner.customers.record_failed_login(id, Timestamp::now(), &self.inner.lockout).await?;
         tracing::info!(
             target: "customer_auth::audit",
             customer_id = %id,
