@@ -225,6 +225,16 @@ mod tests {
         }
     }
 
+    /// A load of `key` through `batcher` against `gate`, on a task of its own.
+    fn spawn_load(
+        batcher: &LoadBatcher,
+        gate: &Arc<Gate>,
+        key: SessionKey,
+    ) -> tokio::task::JoinHandle<Result<Option<SessionRecord>>> {
+        let (batcher, gate) = (batcher.clone(), gate.clone());
+        tokio::spawn(async move { batcher.load(key, |keys| gate.load_many(keys)).await })
+    }
+
     #[tokio::test]
     async fn loads_that_arrive_during_a_call_go_together_in_the_next() {
         let (batcher, gate) = (LoadBatcher::new(), Arc::new(Gate::default()));
@@ -232,10 +242,7 @@ mod tests {
         for (n, key) in keys.iter().enumerate() {
             gate.live.lock().unwrap().push((*key, record(n as i64)));
         }
-        let load = |key: SessionKey| {
-            let (batcher, gate) = (batcher.clone(), gate.clone());
-            tokio::spawn(async move { batcher.load(key, |keys| gate.load_many(keys)).await })
-        };
+        let load = |key: SessionKey| spawn_load(&batcher, &gate, key);
         let first = load(keys[0]);
         gate.entered.notified().await;
         let rest: Vec<_> = keys[1..].iter().map(|key| load(*key)).collect();
@@ -259,10 +266,7 @@ mod tests {
         let (batcher, gate) = (LoadBatcher::new(), Arc::new(Gate::default()));
         let (busy, shared) = (key(), key());
         gate.live.lock().unwrap().push((shared, record(7)));
-        let load = |key: SessionKey| {
-            let (batcher, gate) = (batcher.clone(), gate.clone());
-            tokio::spawn(async move { batcher.load(key, |keys| gate.load_many(keys)).await })
-        };
+        let load = |key: SessionKey| spawn_load(&batcher, &gate, key);
         let first = load(busy);
         gate.entered.notified().await;
         let (a, b) = (load(shared), load(shared));
@@ -283,10 +287,7 @@ mod tests {
         let (batcher, gate) = (LoadBatcher::new(), Arc::new(Gate::default()));
         let session = key();
         gate.live.lock().unwrap().push((session, record(1)));
-        let load = |key: SessionKey| {
-            let (batcher, gate) = (batcher.clone(), gate.clone());
-            tokio::spawn(async move { batcher.load(key, |keys| gate.load_many(keys)).await })
-        };
+        let load = |key: SessionKey| spawn_load(&batcher, &gate, key);
         let before = load(session);
         gate.entered.notified().await;
         // Logged out while the first call is in flight; a load that starts now must miss.
@@ -324,10 +325,7 @@ mod tests {
         let (batcher, gate) = (LoadBatcher::new(), Arc::new(Gate::default()));
         let (first, dropped, rider) = (key(), key(), key());
         gate.live.lock().unwrap().push((rider, record(3)));
-        let load = |key: SessionKey| {
-            let (batcher, gate) = (batcher.clone(), gate.clone());
-            tokio::spawn(async move { batcher.load(key, |keys| gate.load_many(keys)).await })
-        };
+        let load = |key: SessionKey| spawn_load(&batcher, &gate, key);
         let leading = load(first);
         gate.entered.notified().await;
         let dropped_task = load(dropped);
@@ -357,10 +355,7 @@ mod tests {
         let (batcher, gate) = (LoadBatcher::new(), Arc::new(Gate::default()));
         let (first, cancelled, last) = (key(), key(), key());
         gate.live.lock().unwrap().push((last, record(5)));
-        let leading = {
-            let (batcher, gate) = (batcher.clone(), gate.clone());
-            tokio::spawn(async move { batcher.load(first, |keys| gate.load_many(keys)).await })
-        };
+        let leading = spawn_load(&batcher, &gate, first);
         gate.entered.notified().await;
         // Polled once, so it queues; never polled again, like a request whose client hung up.
         let mut queued = Box::pin(batcher.load(cancelled, |keys| gate.load_many(keys)));
@@ -369,10 +364,7 @@ mod tests {
             std::task::Poll::Ready(())
         })
         .await;
-        let behind = {
-            let (batcher, gate) = (batcher.clone(), gate.clone());
-            tokio::spawn(async move { batcher.load(last, |keys| gate.load_many(keys)).await })
-        };
+        let behind = spawn_load(&batcher, &gate, last);
         while batcher.lock().waiting.len() < 2 {
             tokio::task::yield_now().await;
         }

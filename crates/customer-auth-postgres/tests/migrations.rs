@@ -19,6 +19,26 @@ async fn tables_in(schema: &str) -> Result<Vec<String>, sqlx::Error> {
     Ok(tables.into_iter().map(|(name,)| name).collect())
 }
 
+/// `schema` with only the `names` of the shipped migrations applied (the schema an older release
+/// left), and an admin connection whose `search_path` is that schema.
+async fn migrated_up_to(schema: &common::Schema, names: &[&str]) -> sqlx::PgConnection {
+    let old = std::env::temp_dir().join(format!("customer-auth-migrations-{}", schema.name));
+    std::fs::create_dir_all(&old).unwrap();
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    for name in names {
+        std::fs::copy(shipped.join(name), old.join(name)).unwrap();
+    }
+    let previous = sqlx::migrate::Migrator::new(old.as_path()).await.unwrap();
+    std::fs::remove_dir_all(&old).unwrap();
+    let mut conn = common::admin().await;
+    sqlx::raw_sql(&format!("CREATE SCHEMA \"{0}\"; SET search_path TO \"{0}\"", schema.name))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    previous.run(&mut conn).await.unwrap();
+    conn
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_creates_the_schema_and_keeps_everything_in_it() {
     let schema = common::Schema::new().await;
@@ -93,20 +113,7 @@ async fn the_migrator_is_public_for_deployment_tools() {
 async fn a_schema_from_before_account_security_upgrades_with_its_customers_unconfirmed() {
     let schema = common::Schema::new().await;
     // The schema as the previous release left it: only the migrations before 0003.
-    let old = std::env::temp_dir().join(format!("customer-auth-migrations-{}", schema.name));
-    std::fs::create_dir_all(&old).unwrap();
-    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
-    for name in ["0001_customers.sql", "0002_sessions.sql"] {
-        std::fs::copy(shipped.join(name), old.join(name)).unwrap();
-    }
-    let previous = sqlx::migrate::Migrator::new(old.as_path()).await.unwrap();
-    std::fs::remove_dir_all(&old).unwrap();
-    let mut conn = common::admin().await;
-    sqlx::raw_sql(&format!("CREATE SCHEMA \"{0}\"; SET search_path TO \"{0}\"", schema.name))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    previous.run(&mut conn).await.unwrap();
+    let mut conn = migrated_up_to(&schema, &["0001_customers.sql", "0002_sessions.sql"]).await;
     let grace = common::customer("grace");
     sqlx::query(
         "INSERT INTO customers (id, first_name, last_name, email, email_key, username, username_key, \
@@ -143,20 +150,8 @@ async fn a_schema_from_before_account_security_upgrades_with_its_customers_uncon
 async fn sessions_from_before_short_keys_stay_logged_in() {
     let schema = common::Schema::new().await;
     // The schema as the previous release left it, when keys were the whole 32-byte SHA-256.
-    let old = std::env::temp_dir().join(format!("customer-auth-migrations-{}", schema.name));
-    std::fs::create_dir_all(&old).unwrap();
-    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
-    for name in ["0001_customers.sql", "0002_sessions.sql", "0003_account_security.sql"] {
-        std::fs::copy(shipped.join(name), old.join(name)).unwrap();
-    }
-    let previous = sqlx::migrate::Migrator::new(old.as_path()).await.unwrap();
-    std::fs::remove_dir_all(&old).unwrap();
-    let mut conn = common::admin().await;
-    sqlx::raw_sql(&format!("CREATE SCHEMA \"{0}\"; SET search_path TO \"{0}\"", schema.name))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    previous.run(&mut conn).await.unwrap();
+    let shipped = ["0001_customers.sql", "0002_sessions.sql", "0003_account_security.sql"];
+    let mut conn = migrated_up_to(&schema, &shipped).await;
     let grace = common::customer("grace");
     let (live, expired) = (SessionId::generate().unwrap().key(), SessionId::generate().unwrap().key());
     let logged_in = common::session(Some(&grace));
