@@ -49,10 +49,10 @@
 //! - A failed login is counted and the lockout applied in one `UPDATE`, so concurrent guesses
 //!   cannot slip past the threshold.
 //! - Sessions are filed under their [`SessionKey`](customer_auth_core::SessionKey), the first
-//!   128 bits of the SHA-256 of the id: the id itself is never stored. Single-use tokens likewise keep only their
-//!   [`TokenKey`](customer_auth_core::TokenKey). A background task deletes expired sessions and
-//!   tokens ([`PostgresStoreOptions::purge_interval`]); expired ones never load or take in the
-//!   meantime.
+//!   128 bits of the SHA-256 of the id: the id itself is never stored. Single-use tokens
+//!   likewise keep only their [`TokenKey`](customer_auth_core::TokenKey). A background task
+//!   deletes expired sessions and tokens ([`PostgresStoreOptions::purge_interval`]); expired
+//!   ones never load or take in the meantime.
 //! - `search_path` is a session setting and statements are prepared per connection: behind a
 //!   connection pooler such as PgBouncer, use its session pooling mode.
 //! - A server that cannot be reached, an I/O error, no free connection within the acquire

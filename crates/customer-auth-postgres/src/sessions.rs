@@ -9,7 +9,8 @@ use crate::purge::{purge_expired, purge_expired_tokens};
 use crate::store::WithTimeout as _;
 
 impl PostgresStore {
-    /// The live sessions among `keys`, in one query: the [`LoadBatcher`](customer_auth_core::LoadBatcher)'s call.
+    /// The live sessions among `keys`, in one query: the
+    /// [`LoadBatcher`](customer_auth_core::LoadBatcher)'s call.
     async fn load_live_sessions(&self, keys: Vec<SessionKey>) -> Result<Vec<(SessionKey, SessionRecord)>> {
         let wanted: Vec<Vec<u8>> = keys.iter().map(|key| key.as_bytes().to_vec()).collect();
         let rows: Vec<(Vec<u8>, Vec<u8>)> =

@@ -40,10 +40,10 @@
 //! - `sqlite::memory:` gives a database that lives as long as the store, on a single connection
 //!   that serves reads and writes alike (a second connection would see another, empty database).
 //! - Sessions are filed under their [`SessionKey`](customer_auth_core::SessionKey), the first
-//!   128 bits of the SHA-256 of the id: the id itself is never stored. Single-use tokens likewise keep only their
-//!   [`TokenKey`](customer_auth_core::TokenKey). A background task deletes expired sessions and
-//!   tokens ([`SqliteStoreOptions::purge_interval`]), walking the sessions by key range so
-//!   that no index on their expiry is needed.
+//!   128 bits of the SHA-256 of the id: the id itself is never stored. Single-use tokens
+//!   likewise keep only their [`TokenKey`](customer_auth_core::TokenKey). A background task
+//!   deletes expired sessions and tokens ([`SqliteStoreOptions::purge_interval`]), walking the
+//!   sessions by key range so that no index on their expiry is needed.
 //! - The schema is created and upgraded by the migrations embedded in [`MIGRATOR`], applied on
 //!   connect unless [`SqliteStoreOptions::migrate`] turns that off.
 
