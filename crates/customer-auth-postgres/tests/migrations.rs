@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use customer_auth_core::{CustomerStore, SessionId, SessionStore, Timestamp, Token, TokenPurpose, TokenRecord};
 use customer_auth_postgres::MIGRATOR;
+use sqlx::PgConnection;
 
 async fn tables_in(schema: &str) -> Result<Vec<String>, sqlx::Error> {
     let mut conn = common::admin().await;
@@ -21,22 +22,21 @@ async fn tables_in(schema: &str) -> Result<Vec<String>, sqlx::Error> {
 
 /// `schema` with only the `names` of the shipped migrations applied (the schema an older release
 /// left), and an admin connection whose `search_path` is that schema.
-async fn migrated_up_to(schema: &common::Schema, names: &[&str]) -> sqlx::PgConnection {
+async fn migrated_up_to(schema: &common::Schema, names: &[&str]) -> Result<PgConnection, Box<dyn std::error::Error>> {
     let old = std::env::temp_dir().join(format!("customer-auth-migrations-{}", schema.name));
-    std::fs::create_dir_all(&old).unwrap();
+    std::fs::create_dir_all(&old)?;
     let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
     for name in names {
-        std::fs::copy(shipped.join(name), old.join(name)).unwrap();
+        std::fs::copy(shipped.join(name), old.join(name))?;
     }
-    let previous = sqlx::migrate::Migrator::new(old.as_path()).await.unwrap();
-    std::fs::remove_dir_all(&old).unwrap();
+    let previous = sqlx::migrate::Migrator::new(old.as_path()).await?;
+    std::fs::remove_dir_all(&old)?;
     let mut conn = common::admin().await;
     sqlx::raw_sql(&format!("CREATE SCHEMA \"{0}\"; SET search_path TO \"{0}\"", schema.name))
         .execute(&mut conn)
-        .await
-        .unwrap();
-    previous.run(&mut conn).await.unwrap();
-    conn
+        .await?;
+    previous.run(&mut conn).await?;
+    Ok(conn)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -113,7 +113,7 @@ async fn the_migrator_is_public_for_deployment_tools() {
 async fn a_schema_from_before_account_security_upgrades_with_its_customers_unconfirmed() {
     let schema = common::Schema::new().await;
     // The schema as the previous release left it: only the migrations before 0003.
-    let mut conn = migrated_up_to(&schema, &["0001_customers.sql", "0002_sessions.sql"]).await;
+    let mut conn = migrated_up_to(&schema, &["0001_customers.sql", "0002_sessions.sql"]).await.unwrap();
     let grace = common::customer("grace");
     sqlx::query(
         "INSERT INTO customers (id, first_name, last_name, email, email_key, username, username_key, \
@@ -151,7 +151,7 @@ async fn sessions_from_before_short_keys_stay_logged_in() {
     let schema = common::Schema::new().await;
     // The schema as the previous release left it, when keys were the whole 32-byte SHA-256.
     let shipped = ["0001_customers.sql", "0002_sessions.sql", "0003_account_security.sql"];
-    let mut conn = migrated_up_to(&schema, &shipped).await;
+    let mut conn = migrated_up_to(&schema, &shipped).await.unwrap();
     let grace = common::customer("grace");
     let (live, expired) = (SessionId::generate().unwrap().key(), SessionId::generate().unwrap().key());
     let logged_in = common::session(Some(&grace));

@@ -9,18 +9,22 @@ use customer_auth_sqlite::{MIGRATOR, SqliteStore, SqliteStoreOptions};
 
 /// A database at `path` with only the `names` of the shipped migrations applied: the schema an
 /// older release left.
-async fn migrated_up_to(scratch: &std::path::Path, path: &std::path::Path, names: &[&str]) -> sqlx::SqlitePool {
+async fn migrated_up_to(
+    scratch: &std::path::Path,
+    path: &std::path::Path,
+    names: &[&str],
+) -> Result<sqlx::SqlitePool, Box<dyn std::error::Error>> {
     let old = scratch.join("old-migrations");
-    std::fs::create_dir(&old).unwrap();
+    std::fs::create_dir(&old)?;
     let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
     for name in names {
-        std::fs::copy(shipped.join(name), old.join(name)).unwrap();
+        std::fs::copy(shipped.join(name), old.join(name))?;
     }
-    let previous = sqlx::migrate::Migrator::new(old.as_path()).await.unwrap();
+    let previous = sqlx::migrate::Migrator::new(old.as_path()).await?;
     let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path).create_if_missing(true);
-    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
-    previous.run(&pool).await.unwrap();
-    pool
+    let pool = sqlx::SqlitePool::connect_with(options).await?;
+    previous.run(&pool).await?;
+    Ok(pool)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -61,7 +65,7 @@ async fn the_migrator_is_public_for_deployment_tools() {
 async fn a_database_from_before_account_security_upgrades_with_its_customers_unconfirmed() {
     let (dir, path) = common::temp_db().unwrap();
     // The schema as the previous release left it: only the migrations before 0003.
-    let pool = migrated_up_to(dir.path(), &path, &["0001_customers.sql", "0002_sessions.sql"]).await;
+    let pool = migrated_up_to(dir.path(), &path, &["0001_customers.sql", "0002_sessions.sql"]).await.unwrap();
     let grace = common::customer("grace");
     sqlx::query(
         "INSERT INTO customers (id, first_name, last_name, email, email_key, username, username_key, \
@@ -98,7 +102,7 @@ async fn sessions_from_before_short_keys_stay_logged_in() {
     let (dir, path) = common::temp_db().unwrap();
     // The schema as the previous release left it, when keys were the whole 32-byte SHA-256.
     let shipped = ["0001_customers.sql", "0002_sessions.sql", "0003_account_security.sql"];
-    let pool = migrated_up_to(dir.path(), &path, &shipped).await;
+    let pool = migrated_up_to(dir.path(), &path, &shipped).await.unwrap();
     let grace = common::customer("grace");
     let (live, expired) = (SessionId::generate().unwrap().key(), SessionId::generate().unwrap().key());
     let logged_in = common::session(Some(&grace));
