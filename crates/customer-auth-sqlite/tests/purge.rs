@@ -105,6 +105,19 @@ async fn a_closed_store_is_unavailable_not_a_panic() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_file_store_is_unavailable_to_session_loads_too() {
+    // A file store loads sessions through a connection of its own; closing must close that one too.
+    let (_dir, path) = common::temp_db().unwrap();
+    let store = SqliteStore::connect(&common::url(&path)).await.unwrap();
+    let key = SessionId::generate().unwrap().key();
+    store.create_session(&key, &common::session(None)).await.unwrap();
+    assert!(store.load_session(&key).await.unwrap().is_some());
+    store.close().await;
+    let err = store.load_session(&key).await.unwrap_err();
+    assert!(err.is_unavailable(), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_purge_deletes_expired_tokens_and_keeps_live_ones() {
     let (_dir, path) = common::temp_db().unwrap();
     let store = SqliteStoreOptions::new(&common::url(&path)).purge_interval(None).connect().await.unwrap();
