@@ -25,6 +25,34 @@ pub const MAX_LOAD_BATCH: usize = 64;
 /// load begins is never served to that load. The caller at the head of the queue makes the next
 /// call with its own store handle, so no task is spawned; if that caller is dropped mid-call,
 /// the loads it carried start over.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> customer_auth_core::Result<()> {
+/// use customer_auth_core::{LoadBatcher, Result, SessionId, SessionKey, SessionRecord};
+///
+/// struct MyStore {
+///     loads: LoadBatcher,
+///     // … the connection pool
+/// }
+///
+/// impl MyStore {
+///     /// One query for many keys, e.g. `SELECT key, record FROM sessions WHERE key IN (…)`.
+///     async fn live_sessions(&self, keys: Vec<SessionKey>) -> Result<Vec<(SessionKey, SessionRecord)>> {
+///         Ok(Vec::new())
+///     }
+///
+///     /// The body of `SessionStore::load_session`.
+///     async fn load_session(&self, key: &SessionKey) -> Result<Option<SessionRecord>> {
+///         self.loads.load(*key, |keys| self.live_sessions(keys)).await
+///     }
+/// }
+///
+/// let store = MyStore { loads: LoadBatcher::new() };
+/// assert_eq!(store.load_session(&SessionId::generate()?.key()).await?, None);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Default)]
 pub struct LoadBatcher {
     queue: Arc<Mutex<Queue>>,
