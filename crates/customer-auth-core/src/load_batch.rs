@@ -21,6 +21,11 @@ pub const MAX_LOAD_BATCH: usize = 64;
 /// [`load`](Self::load): a lone load goes straight to the store, and loads that arrive during it
 /// wait and then go together, at most [`MAX_LOAD_BATCH`] per call.
 ///
+/// One call at a time: a call that stalls holds the loads queued behind it until it ends, so a
+/// store that batches should bound its calls (the Postgres store's `call_timeout`, the Redis
+/// store's response timeout); then all of them answer [`Error::Unavailable`] together and the
+/// next call starts afresh.
+///
 /// A load never joins a call that started before it: a session deleted (logged out) before a
 /// load begins is never served to that load. The caller at the head of the queue makes the next
 /// call with its own store handle, so no task is spawned; if that caller is dropped mid-call,
