@@ -12,6 +12,9 @@
 //! This file parses the command line, sets up logging and maps errors to exit codes: 0 done,
 //! 1 the store failed or is unreachable, 2 usage or configuration, 3 refused.
 
+// clap turns the doc comments into --help text, where URL syntax such as `[user]` is no link.
+#![allow(rustdoc::broken_intra_doc_links)]
+
 mod audit;
 mod cli;
 mod commands;

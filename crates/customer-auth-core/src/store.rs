@@ -2,8 +2,8 @@
 //! Postgres, sessions in Redis is the usual production set-up), so each is its own trait.
 //!
 //! # Writing a store
-//! Implement both traits for your type, convert your driver's errors into [`Error`](crate::Error)
-//! (a connection failure or timeout becomes [`Error::Unavailable`](crate::Error::Unavailable), so
+//! Implement both traits for your type, convert your driver's errors into [`Error`]
+//! (a connection failure or timeout becomes [`Error::Unavailable`], so
 //! the web layer answers 503 instead of logging anyone out), and run the conformance suite
 //! (feature `conformance`) from your tests, as its module docs show.
 
@@ -31,8 +31,8 @@ pub fn decode_session_row(key: &[u8], record: &[u8]) -> Result<(SessionKey, Sess
 /// exactly one succeed.
 #[async_trait]
 pub trait CustomerStore: std::fmt::Debug + Send + Sync + 'static {
-    /// Inserts a new customer. [`Error::DuplicateUsername`](crate::Error::DuplicateUsername) or
-    /// [`Error::DuplicateEmail`](crate::Error::DuplicateEmail) when either is taken.
+    /// Inserts a new customer. [`Error::DuplicateUsername`] or
+    /// [`Error::DuplicateEmail`] when either is taken.
     async fn create_customer(&self, customer: &Customer) -> Result<()>;
 
     /// The customer with this id.
@@ -49,7 +49,7 @@ pub trait CustomerStore: std::fmt::Debug + Send + Sync + 'static {
     async fn list_customers(&self, after: Option<CustomerId>, limit: u32) -> Result<Vec<Customer>>;
 
     /// Replaces a customer's names, email, username, roles and status, and sets `updated_at`.
-    /// [`Error::NotFound`](crate::Error::NotFound) when the customer is gone; duplicate errors
+    /// [`Error::NotFound`] when the customer is gone; duplicate errors
     /// as for `create_customer` when the new username or email is taken.
     async fn update_customer(&self, customer: &Customer) -> Result<()>;
 
@@ -63,15 +63,15 @@ pub trait CustomerStore: std::fmt::Debug + Send + Sync + 'static {
     async fn record_successful_login(&self, id: CustomerId, at: Timestamp) -> Result<()>;
 
     /// Deletes a customer and every token issued to them.
-    /// [`Error::NotFound`](crate::Error::NotFound) when already gone.
+    /// [`Error::NotFound`] when already gone.
     async fn delete_customer(&self, id: CustomerId) -> Result<()>;
 
     /// Records that the customer confirmed their email address at `at`.
-    /// [`Error::NotFound`](crate::Error::NotFound) when the customer is gone.
+    /// [`Error::NotFound`] when the customer is gone.
     async fn confirm_email(&self, id: CustomerId, at: Timestamp) -> Result<()>;
 
     /// Stores a single-use token (its key, never the token). The customer must exist:
-    /// [`Error::NotFound`](crate::Error::NotFound) otherwise. A token already past its expiry
+    /// [`Error::NotFound`] otherwise. A token already past its expiry
     /// may be dropped at once, since it can never be taken.
     async fn create_token(&self, token: &TokenRecord) -> Result<()>;
 
@@ -96,7 +96,7 @@ pub trait SessionStore: std::fmt::Debug + Send + Sync + 'static {
     /// The session filed under `key`, or `None` when there is none or it has expired.
     async fn load_session(&self, key: &SessionKey) -> Result<Option<SessionRecord>>;
 
-    /// Replaces an existing session. [`Error::NotFound`](crate::Error::NotFound) when it was
+    /// Replaces an existing session. [`Error::NotFound`] when it was
     /// deleted or expired meanwhile: a save never brings back a session that was logged out.
     async fn save_session(&self, key: &SessionKey, record: &SessionRecord) -> Result<()>;
 

@@ -37,6 +37,10 @@
 //! | `redis` | no | [`RedisStore`](redis::RedisStore), sessions (and customers) in Redis |
 //! | `conformance` | no | [`conformance`], the suite a store of your own should pass |
 
+// The feature table links through the store modules so the links also work with a feature off,
+// where the root re-export they would otherwise point at is missing.
+#![allow(rustdoc::redundant_explicit_links)]
+
 pub use customer_auth_core::*;
 #[cfg(feature = "axum")]
 pub use customer_auth_tower::{AuthRejection, CurrentCustomer, CurrentPrincipal};
