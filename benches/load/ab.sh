@@ -16,6 +16,7 @@ REDIS_DB=${REDIS_DB:-13}
 PGDB="ab_bench_$$"
 SCRATCH=$(mktemp -d)
 PORT=3201
+source "$HERE/servers.sh"
 cleanup() {
     [[ $STORE == postgres ]] && psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $PGDB WITH (FORCE)" >/dev/null 2>&1
     [[ $STORE == redis ]] && redis-cli -n "$REDIS_DB" --scan --pattern 'ca-bench:*' | xargs -r redis-cli -n "$REDIS_DB" UNLINK >/dev/null
@@ -37,13 +38,8 @@ for bin in "$@"; do
     esac
     "$bin" --store "$url" --bcrypt-cost 4 --listen "127.0.0.1:$PORT" >"$SCRATCH/server.log" 2>&1 &
     pid=$!
-    for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/bare" && break; sleep 0.1; done
-    cookies=()
-    for _ in $(seq 16); do
-        rm -f "$SCRATCH/jar"
-        curl -s -o /dev/null -c "$SCRATCH/jar" -d 'username=bench&password=bench-password-123' "http://127.0.0.1:$PORT/login"
-        cookies+=("$(awk '!/^#/ || /^#HttpOnly_/ { if (NF >= 7) print $6 "=" $7 }' "$SCRATCH/jar" | head -1)")
-    done
+    wait_port "$PORT"
+    mapfile -t cookies < <(for _ in $(seq 16); do cookie_for "$PORT"; done)
     wrk -t1 -c16 -d2s -s "$HERE/sessions.lua" "http://127.0.0.1:$PORT/protected" -- "${cookies[@]}" >/dev/null
     for _ in 1 2; do
         echo "$(basename "$bin") $STORE 16 sessions: $(wrk -t1 -c16 -d"${DUR:-4}s" --latency -s "$HERE/sessions.lua" \

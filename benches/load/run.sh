@@ -35,6 +35,9 @@ SCRATCH=$(mktemp -d)
 PGDB="ca_bench_$$"
 PIDS=()
 
+# wait_port and cookie_for, shared with ab.sh.
+source "$HERE/servers.sh"
+
 redis() { redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" "$@"; }
 
 cleanup() {
@@ -108,11 +111,6 @@ url_for() { # store side
     esac
 }
 
-wait_port() {
-    for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$1/bare" && return 0; sleep 0.1; done
-    echo "server on port $1 did not come up" >&2; return 1
-}
-
 # Each phase starts from empty stores, so the seeded hash has the phase's bcrypt cost.
 reset_store() { # store
     case "$1" in
@@ -136,16 +134,6 @@ stop() {
     kill "$OURS_PID" "$PEER_PID" 2>/dev/null || true
     wait "$OURS_PID" "$PEER_PID" 2>/dev/null || true
     PIDS=()
-}
-
-# Logs in once with curl and prints the Cookie header value to send.
-cookie_for() { # port
-    local jar="$SCRATCH/jar$1"
-    rm -f "$jar"
-    local code
-    code=$(curl -s -o /dev/null -w '%{http_code}' -c "$jar" -d 'username=bench&password=bench-password-123' "http://127.0.0.1:$1/login")
-    [[ $code == 200 ]] || { echo "login on port $1 answered $code" >&2; return 1; }
-    awk '!/^#/ || /^#HttpOnly_/ { if (NF >= 7) print $6 "=" $7 }' "$jar" | head -1
 }
 
 # Logs each side in once per connection: every connection's requests carry their own session in
@@ -176,8 +164,8 @@ store_bytes() { # store side
         memory) echo 0 ;;
         sqlite)
             local db="$SCRATCH/$2.db"
-            sqlite3 "$db" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null 2>&1 || true
-            sqlite3 "$db" 'SELECT (page_count - freelist_count) * page_size FROM pragma_page_count, pragma_freelist_count, pragma_page_size;' ;;
+            sqlite3 -cmd ".timeout 10000" "$db" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null 2>&1 || true
+            sqlite3 -cmd ".timeout 10000" "$db" 'SELECT (page_count - freelist_count) * page_size FROM pragma_page_count, pragma_freelist_count, pragma_page_size;' ;;
         postgres)
             if [[ $2 == ours ]]; then
                 psql "$PG/$PGDB" -tAc "SELECT pg_total_relation_size('customer_auth_bench.sessions')"
@@ -190,7 +178,7 @@ store_bytes() { # store side
 store_sessions() { # store side: sessions the store holds
     case "$1" in
         memory) echo - ;;
-        sqlite) if [[ $2 == ours ]]; then sqlite3 "$SCRATCH/ours.db" 'SELECT count(*) FROM sessions'; else sqlite3 "$SCRATCH/peer.db" 'SELECT count(*) FROM tower_sessions'; fi ;;
+        sqlite) if [[ $2 == ours ]]; then sqlite3 -cmd ".timeout 10000" "$SCRATCH/ours.db" 'SELECT count(*) FROM sessions'; else sqlite3 -cmd ".timeout 10000" "$SCRATCH/peer.db" 'SELECT count(*) FROM tower_sessions'; fi ;;
         postgres) if [[ $2 == ours ]]; then psql "$PG/$PGDB" -tAc 'SELECT count(*) FROM customer_auth_bench.sessions'; else psql "$PG/$PGDB" -tAc 'SELECT count(*) FROM tower_sessions.session'; fi ;;
         redis) if [[ $2 == ours ]]; then redis -n "$OURS_REDIS_DB" --scan --pattern 'ca-bench:session:*' | wc -l; else redis -n "$PEER_REDIS_DB" DBSIZE; fi ;;
     esac
