@@ -14,13 +14,17 @@ use crate::{
     Timestamp, TokenKey, TokenPurpose, TokenRecord,
 };
 
-/// A session as a table keeps it (the key's [`SessionKey::LEN`] bytes and
-/// [`SessionRecord::encode`]'s bytes) read back; anything else is [`Error::Corrupt`], never a
-/// panic.
-pub fn decode_session_row(key: &[u8], record: &[u8]) -> Result<(SessionKey, SessionRecord)> {
+/// A session as a table keeps it (the key's [`SessionKey::LEN`] bytes, the customer id column
+/// and [`SessionRecord::encode_detached`]'s bytes) read back; anything else is
+/// [`Error::Corrupt`], never a panic.
+pub fn decode_session_row(
+    key: &[u8],
+    customer_id: Option<CustomerId>,
+    record: &[u8],
+) -> Result<(SessionKey, SessionRecord)> {
     let key = SessionKey::from_slice(key)
         .ok_or_else(|| Error::Corrupt(format!("a session key is {} bytes, not {}", key.len(), SessionKey::LEN)))?;
-    Ok((key, SessionRecord::decode(record)?))
+    Ok((key, SessionRecord::decode_detached(record, customer_id)?))
 }
 
 /// Where customers are kept.

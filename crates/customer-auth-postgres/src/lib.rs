@@ -51,8 +51,14 @@
 //! - Sessions are filed under their [`SessionKey`](customer_auth_core::SessionKey), the first
 //!   128 bits of the SHA-256 of the id: the id itself is never stored. Single-use tokens
 //!   likewise keep only their [`TokenKey`](customer_auth_core::TokenKey). A background task
-//!   deletes expired sessions and tokens ([`PostgresStoreOptions::purge_interval`]); expired
-//!   ones never load or take in the meantime.
+//!   deletes expired sessions and tokens ([`PostgresStoreOptions::purge_interval`]), walking the
+//!   sessions by key range so that no index on their expiry is needed; expired ones never load
+//!   or take in the meantime.
+//! - A session row is about 130 bytes with its primary-key entry: the key is a `uuid` column (a
+//!   fixed-width 16 bytes) and the record leaves out the customer id its own column holds
+//!   ([`SessionRecord::encode_detached`](customer_auth_core::SessionRecord::encode_detached)).
+//!   Versions before that format cannot read the sessions it writes: upgrade every app instance
+//!   together. Sessions written by those versions stay logged in.
 //! - `search_path` is a session setting and statements are prepared per connection: behind a
 //!   connection pooler such as PgBouncer, use its session pooling mode.
 //! - A server that cannot be reached, an I/O error, no free connection within the acquire

@@ -12,15 +12,15 @@ impl PostgresStore {
     /// The live sessions among `keys`, in one query: the
     /// [`LoadBatcher`](customer_auth_core::LoadBatcher)'s call.
     async fn load_live_sessions(&self, keys: Vec<SessionKey>) -> Result<Vec<(SessionKey, SessionRecord)>> {
-        let wanted: Vec<Vec<u8>> = keys.iter().map(|key| key.as_bytes().to_vec()).collect();
-        let rows: Vec<(Vec<u8>, Vec<u8>)> =
-            sqlx::query_as("SELECT key, record FROM sessions WHERE key = ANY($1) AND expires_at > $2")
+        let wanted: Vec<Uuid> = keys.iter().map(key_uuid).collect();
+        let rows: Vec<Row> =
+            sqlx::query_as("SELECT key, customer_id, record FROM sessions WHERE key = ANY($1) AND expires_at > $2")
                 .bind(wanted)
                 .bind(Timestamp::now().as_unix())
                 .fetch_all(self.db())
                 .with_timeout(self)
                 .await?;
-        rows.iter().map(|(key, record)| decode_session_row(key, record)).collect()
+        rows.iter().map(decode_row).collect()
     }
 }
 
@@ -36,10 +36,10 @@ impl SessionStore for PostgresStore {
                  customer_id = excluded.customer_id, expires_at = excluded.expires_at, record = excluded.record \
              WHERE sessions.expires_at <= $5",
         )
-        .bind(key.as_bytes().as_slice())
+        .bind(key_uuid(key))
         .bind(customer_uuid(record))
         .bind(record.expires_at().as_unix())
-        .bind(record.encode()?)
+        .bind(record.encode_detached()?)
         .bind(Timestamp::now().as_unix())
         .execute(self.db())
         .with_timeout(self)
@@ -60,10 +60,10 @@ impl SessionStore for PostgresStore {
         let done = sqlx::query(
             "UPDATE sessions SET customer_id = $2, expires_at = $3, record = $4 WHERE key = $1 AND expires_at > $5",
         )
-        .bind(key.as_bytes().as_slice())
+        .bind(key_uuid(key))
         .bind(customer_uuid(record))
         .bind(record.expires_at().as_unix())
-        .bind(record.encode()?)
+        .bind(record.encode_detached()?)
         .bind(Timestamp::now().as_unix())
         .execute(self.db())
         .with_timeout(self)
@@ -76,7 +76,7 @@ impl SessionStore for PostgresStore {
 
     async fn delete_session(&self, key: &SessionKey) -> Result<()> {
         sqlx::query("DELETE FROM sessions WHERE key = $1")
-            .bind(key.as_bytes().as_slice())
+            .bind(key_uuid(key))
             .execute(self.db())
             .with_timeout(self)
             .await?;
@@ -93,14 +93,14 @@ impl SessionStore for PostgresStore {
     }
 
     async fn list_customer_sessions(&self, customer: CustomerId) -> Result<Vec<(SessionKey, SessionRecord)>> {
-        let rows: Vec<(Vec<u8>, Vec<u8>)> =
-            sqlx::query_as("SELECT key, record FROM sessions WHERE customer_id = $1 AND expires_at > $2")
+        let rows: Vec<Row> =
+            sqlx::query_as("SELECT key, customer_id, record FROM sessions WHERE customer_id = $1 AND expires_at > $2")
                 .bind(customer.as_uuid())
                 .bind(Timestamp::now().as_unix())
                 .fetch_all(self.db())
                 .with_timeout(self)
                 .await?;
-        rows.iter().map(|(key, record)| decode_session_row(key, record)).collect()
+        rows.iter().map(decode_row).collect()
     }
 
     async fn purge_expired_sessions(&self) -> Result<u64> {
@@ -110,6 +110,19 @@ impl SessionStore for PostgresStore {
         purge_expired_tokens(self.db()).await.map_err(store_error)?;
         Ok(sessions)
     }
+}
+
+/// A session row: key, customer id, record without the customer id.
+type Row = (Uuid, Option<Uuid>, Vec<u8>);
+
+fn decode_row((key, customer_id, record): &Row) -> Result<(SessionKey, SessionRecord)> {
+    decode_session_row(key.as_bytes(), customer_id.map(CustomerId::from_uuid), record)
+}
+
+/// A session key as its column holds it: uuid, Postgres' 16-byte type with no length byte (see
+/// migration 0005).
+pub(crate) fn key_uuid(key: &SessionKey) -> Uuid {
+    Uuid::from_bytes(*key.as_bytes())
 }
 
 fn customer_uuid(record: &SessionRecord) -> Option<Uuid> {

@@ -9,7 +9,8 @@ use customer_auth_core::conformance::at_rest;
 use sqlx::{PgConnection, Row};
 
 /// Every value of every column of every row of every table in `schema` (the migration history
-/// included): bytea as its bytes, anything else as its text form.
+/// included): bytea as its bytes, uuid (session keys are kept as uuid) as its 16 bytes, anything
+/// else as its text form.
 async fn dump(conn: &mut PgConnection, schema: &str) -> Result<Vec<Vec<u8>>, sqlx::Error> {
     let tables: Vec<(String,)> =
         sqlx::query_as("SELECT table_name::text FROM information_schema.tables WHERE table_schema = $1")
@@ -26,18 +27,19 @@ async fn dump(conn: &mut PgConnection, schema: &str) -> Result<Vec<Vec<u8>>, sql
         .bind(table)
         .fetch_all(&mut *conn)
         .await?;
-        let select =
-            columns
-                .iter()
-                .map(|(name, kind)| {
-                    if kind == "bytea" {
-                        format!("\"{name}\"")
-                    } else {
-                        format!("convert_to(\"{name}\"::text, 'UTF8')")
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
+        let select = columns
+            .iter()
+            .map(|(name, kind)| {
+                if kind == "bytea" {
+                    format!("\"{name}\"")
+                } else if kind == "uuid" {
+                    format!("uuid_send(\"{name}\")")
+                } else {
+                    format!("convert_to(\"{name}\"::text, 'UTF8')")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
         let rows = sqlx::query(&format!("SELECT {select} FROM \"{schema}\".\"{table}\"")).fetch_all(&mut *conn).await?;
         for row in rows {
             for index in 0..columns.len() {

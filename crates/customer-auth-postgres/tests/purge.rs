@@ -5,7 +5,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use customer_auth_core::{CustomerStore, SessionId, SessionStore, Timestamp, Token, TokenPurpose, TokenRecord};
+use customer_auth_core::{
+    CustomerStore, SessionId, SessionKey, SessionStore, Timestamp, Token, TokenPurpose, TokenRecord,
+};
 use sqlx::PgConnection;
 
 const INTERVAL: Duration = Duration::from_millis(100);
@@ -18,7 +20,7 @@ async fn sessions_in(conn: &mut PgConnection) -> Result<i64, sqlx::Error> {
 async fn insert_expired(conn: &mut PgConnection, count: i32) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO sessions (key, customer_id, expires_at, record) \
-         SELECT substring(sha256(convert_to(gen_random_uuid()::text, 'UTF8')) FROM 1 FOR 16), NULL, 0, '\\x00' FROM generate_series(1, $1)",
+         SELECT gen_random_uuid(), NULL, 0, '\\x00' FROM generate_series(1, $1)",
     )
     .bind(count)
     .execute(conn)
@@ -67,17 +69,28 @@ async fn the_task_purges_and_stops_when_the_store_is_dropped() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn purge_on_demand_counts_what_it_deleted_across_batches() {
+async fn purge_on_demand_counts_what_it_deleted_across_key_ranges() {
     let schema = common::Schema::new().await;
     let store = schema.store().await;
     let mut conn = schema.conn().await;
-    // More than one batch of the purge's deletes.
+    // The purge walks the table by the keys' first byte: fill every range, the two ends included.
     insert_expired(&mut conn, 2500).await.unwrap();
-    let live = SessionId::generate().unwrap().key();
-    store.create_session(&live, &common::session(None)).await.unwrap();
-    assert_eq!(store.purge_expired_sessions().await.unwrap(), 2500);
+    for edge in [[0x00; 16], [0xff; 16]] {
+        store.create_session(&SessionKey::from_bytes(edge), &common::expired_session()).await.unwrap();
+    }
+    let mut lives = vec![SessionId::generate().unwrap().key()];
+    lives.extend([[0x00; 16], [0xff; 16]].map(|mut edge| {
+        edge[15] = 1;
+        SessionKey::from_bytes(edge)
+    }));
+    for live in &lives {
+        store.create_session(live, &common::session(None)).await.unwrap();
+    }
+    assert_eq!(store.purge_expired_sessions().await.unwrap(), 2502);
     assert_eq!(store.purge_expired_sessions().await.unwrap(), 0);
-    assert!(store.load_session(&live).await.unwrap().is_some());
+    for live in &lives {
+        assert!(store.load_session(live).await.unwrap().is_some());
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -101,14 +101,15 @@ impl RedisStore {
         parse(hash)
     }
 
-    /// The customer an index key (username or email) points at.
+    /// The customer an index key (username or email) points at, read in one script so that a
+    /// customer deleted between the two reads is simply not found.
     async fn find_by_index(&self, index: String) -> Result<Option<Customer>> {
-        let id: Option<String> =
-            self.run(|mut conn| async move { redis::cmd("GET").arg(index).query_async(&mut conn).await }).await?;
-        let Some(id) = id else { return Ok(None) };
-        let id = id.parse::<CustomerId>().map_err(|err| Error::Corrupt(format!("an index points at {id:?}: {err}")))?;
-        // Deleted between the two reads: as if the index had already been gone.
-        self.find_customer(id).await
+        let customer_prefix = self.keys().customer_prefix();
+        let script = &self.scripts().find_by_index;
+        let hash: HashMap<String, String> = self
+            .run(|mut conn| async move { script.key(index).arg(customer_prefix).invoke_async(&mut conn).await })
+            .await?;
+        parse(hash)
     }
 
     /// Sets fields of a customer that exists; `NotFound` when it does not.

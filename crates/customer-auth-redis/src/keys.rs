@@ -46,7 +46,12 @@ impl Keys {
     }
 
     pub(crate) fn customer(&self, id: CustomerId) -> String {
-        format!("{}customer:{id}", self.prefix)
+        format!("{}{id}", self.customer_prefix())
+    }
+
+    /// What the look-up script prepends to the customer id an index holds.
+    pub(crate) fn customer_prefix(&self) -> String {
+        format!("{}customer:", self.prefix)
     }
 
     pub(crate) fn username(&self, username_key: &str) -> String {

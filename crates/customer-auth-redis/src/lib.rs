@@ -68,7 +68,9 @@
 //!   128 bits of the SHA-256 of the id: the id itself never reaches Redis. Each key expires at
 //!   the session's own expiry, so there is nothing to purge. (Versions before the 128-bit keys
 //!   filed sessions under all 64 hex digits of the hash; upgrading from one logs everyone out
-//!   once, as those keys are no longer looked up and simply expire.)
+//!   once, as those keys are no longer looked up and simply expire.) Records are written in
+//!   format 2 of [`SessionRecord::encode`](customer_auth_core::SessionRecord::encode), which
+//!   earlier versions cannot read: upgrade every app instance together.
 //! - Every write that touches more than one key is one Lua script, so it is atomic: a username
 //!   or email taken twice by racing registrations, a lockout counted short by racing guesses,
 //!   or a session missed by "log out everywhere" cannot happen.

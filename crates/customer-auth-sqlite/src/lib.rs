@@ -44,6 +44,10 @@
 //!   likewise keep only their [`TokenKey`](customer_auth_core::TokenKey). A background task
 //!   deletes expired sessions and tokens ([`SqliteStoreOptions::purge_interval`]), walking the
 //!   sessions by key range so that no index on their expiry is needed.
+//! - A session record leaves out the customer id its own column holds
+//!   ([`SessionRecord::encode_detached`](customer_auth_core::SessionRecord::encode_detached)).
+//!   Versions before that format cannot read the sessions it writes: upgrade every app instance
+//!   together. Sessions written by those versions stay logged in.
 //! - The schema is created and upgraded by the migrations embedded in [`MIGRATOR`], applied on
 //!   connect unless [`SqliteStoreOptions::migrate`] turns that off.
 

@@ -1,12 +1,12 @@
 //! The connection that session loads read through.
 
-use customer_auth_core::store::decode_session_row;
 use customer_auth_core::{Result, SessionKey, SessionRecord, Timestamp};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqlitePool};
 use sqlx::{ConnectOptions as _, Connection as _};
 use tokio::sync::Mutex;
 
 use crate::error::store_error;
+use crate::sessions::{Row, decode_row};
 
 /// Where [`LoadBatcher`](customer_auth_core::LoadBatcher) calls read sessions.
 ///
@@ -38,13 +38,15 @@ impl SessionReader {
     /// The live sessions among `keys`, in one query.
     pub(crate) async fn live_sessions(&self, keys: &[SessionKey]) -> Result<Vec<(SessionKey, SessionRecord)>> {
         let placeholders: Vec<String> = (2..keys.len() + 2).map(|n| format!("?{n}")).collect();
-        let sql =
-            format!("SELECT key, record FROM sessions WHERE expires_at > ?1 AND key IN ({})", placeholders.join(", "));
+        let sql = format!(
+            "SELECT key, customer_id, record FROM sessions WHERE expires_at > ?1 AND key IN ({})",
+            placeholders.join(", ")
+        );
         let mut query = sqlx::query_as(&sql).bind(Timestamp::now().as_unix());
         for key in keys {
             query = query.bind(key.as_bytes().as_slice());
         }
-        let rows: Vec<(Vec<u8>, Vec<u8>)> = match self {
+        let rows: Vec<Row> = match self {
             Self::Pool(pool) => query.fetch_all(pool).await.map_err(store_error)?,
             Self::Own { options, connection } => {
                 let mut held = connection.lock().await;
@@ -62,7 +64,7 @@ impl SessionReader {
                 rows.map_err(store_error)?
             }
         };
-        rows.iter().map(|(key, record)| decode_session_row(key, record)).collect()
+        rows.iter().map(decode_row).collect()
     }
 
     /// Closes the connection of its own, for good.

@@ -2,6 +2,8 @@ use async_trait::async_trait;
 use customer_auth_core::store::decode_session_row;
 use customer_auth_core::{CustomerId, Error, Result, SessionKey, SessionRecord, SessionStore, Timestamp};
 
+use uuid::Uuid;
+
 use crate::SqliteStore;
 use crate::error::store_error;
 use crate::purge::{purge_expired, purge_expired_tokens};
@@ -20,7 +22,7 @@ impl SessionStore for SqliteStore {
         .bind(key.as_bytes().as_slice())
         .bind(customer_bytes(record))
         .bind(record.expires_at().as_unix())
-        .bind(record.encode()?)
+        .bind(record.encode_detached()?)
         .bind(Timestamp::now().as_unix())
         .execute(self.writer())
         .await
@@ -44,7 +46,7 @@ impl SessionStore for SqliteStore {
         .bind(key.as_bytes().as_slice())
         .bind(customer_bytes(record))
         .bind(record.expires_at().as_unix())
-        .bind(record.encode()?)
+        .bind(record.encode_detached()?)
         .bind(Timestamp::now().as_unix())
         .execute(self.writer())
         .await
@@ -74,14 +76,14 @@ impl SessionStore for SqliteStore {
     }
 
     async fn list_customer_sessions(&self, customer: CustomerId) -> Result<Vec<(SessionKey, SessionRecord)>> {
-        let rows: Vec<(Vec<u8>, Vec<u8>)> =
-            sqlx::query_as("SELECT key, record FROM sessions WHERE customer_id = ?1 AND expires_at > ?2")
+        let rows: Vec<Row> =
+            sqlx::query_as("SELECT key, customer_id, record FROM sessions WHERE customer_id = ?1 AND expires_at > ?2")
                 .bind(customer.as_bytes().as_slice())
                 .bind(Timestamp::now().as_unix())
                 .fetch_all(self.readers())
                 .await
                 .map_err(store_error)?;
-        rows.iter().map(|(key, record)| decode_session_row(key, record)).collect()
+        rows.iter().map(decode_row).collect()
     }
 
     async fn purge_expired_sessions(&self) -> Result<u64> {
@@ -91,6 +93,18 @@ impl SessionStore for SqliteStore {
         purge_expired_tokens(self.writer()).await.map_err(store_error)?;
         Ok(sessions)
     }
+}
+
+/// A session row: key, customer id, record without the customer id.
+pub(crate) type Row = (Vec<u8>, Option<Vec<u8>>, Vec<u8>);
+
+pub(crate) fn decode_row((key, customer_id, record): &Row) -> Result<(SessionKey, SessionRecord)> {
+    let customer_id = match customer_id.as_deref().map(<[u8; 16]>::try_from) {
+        None => None,
+        Some(Ok(bytes)) => Some(CustomerId::from_uuid(Uuid::from_bytes(bytes))),
+        Some(Err(_)) => return Err(Error::Corrupt("a session's customer id is not 16 bytes".into())),
+    };
+    decode_session_row(key, customer_id, record)
 }
 
 fn customer_bytes(record: &SessionRecord) -> Option<Vec<u8>> {

@@ -3,6 +3,8 @@ use std::time::Duration;
 
 use customer_auth_core::{CustomerStore, SessionStore};
 
+use super::signer::CookieSigner;
+
 /// The session layer's settings, shared by every request through one `Arc`.
 #[derive(Clone)]
 pub(crate) struct SessionConfig {
@@ -12,7 +14,7 @@ pub(crate) struct SessionConfig {
     pub(crate) cookie_name: String,
     pub(crate) base_name: String,
     pub(crate) secure: bool,
-    pub(crate) key: Option<cookie::Key>,
+    pub(crate) signer: Option<CookieSigner>,
     pub(crate) idle_timeout: Duration,
     pub(crate) absolute_timeout: Duration,
     pub(crate) touch_interval: Duration,
@@ -24,7 +26,7 @@ impl std::fmt::Debug for SessionConfig {
             .field("store", &self.store)
             .field("cookie_name", &self.cookie_name)
             .field("secure", &self.secure)
-            .field("signed", &self.key.is_some())
+            .field("signed", &self.signer.is_some())
             .field("idle_timeout", &self.idle_timeout)
             .field("absolute_timeout", &self.absolute_timeout)
             .field("touch_interval", &self.touch_interval)

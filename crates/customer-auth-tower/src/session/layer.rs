@@ -7,6 +7,7 @@ use tower_layer::Layer;
 use super::config::SessionConfig;
 use super::cookie::cookie_name;
 use super::service::SessionService;
+use super::signer::CookieSigner;
 
 /// Cookie sessions for every request through it. See the [module docs](crate::session).
 ///
@@ -37,7 +38,7 @@ impl SessionLayer {
                 cookie_name: cookie_name(DEFAULT_COOKIE_NAME, true),
                 base_name: DEFAULT_COOKIE_NAME.to_owned(),
                 secure: true,
-                key: None,
+                signer: None,
                 idle_timeout: DEFAULT_IDLE_TIMEOUT,
                 absolute_timeout: DEFAULT_ABSOLUTE_TIMEOUT,
                 touch_interval: DEFAULT_TOUCH_INTERVAL,
@@ -72,7 +73,7 @@ impl SessionLayer {
     /// Signs the cookie with `key` (HMAC-SHA256), so a forged or altered id is refused before
     /// any store round trip. Every app instance needs the same key.
     pub fn with_signing_key(self, key: cookie::Key) -> Self {
-        self.edit(|config| config.key = Some(key))
+        self.edit(|config| config.signer = Some(CookieSigner::new(&key)))
     }
 
     /// Ends sessions after this long without a request.

@@ -42,6 +42,7 @@ pub mod future;
 mod handle;
 mod layer;
 mod service;
+mod signer;
 
 pub use handle::Session;
 pub use layer::{
