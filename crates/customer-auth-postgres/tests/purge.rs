@@ -5,9 +5,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use customer_auth_core::{
-    CustomerStore, SessionId, SessionKey, SessionStore, Timestamp, Token, TokenPurpose, TokenRecord,
-};
+use customer_auth_core::conformance::fixtures;
+use customer_auth_core::{CustomerStore, SessionId, SessionStore, Timestamp, Token, TokenPurpose, TokenRecord};
 use sqlx::PgConnection;
 
 const INTERVAL: Duration = Duration::from_millis(100);
@@ -75,17 +74,9 @@ async fn purge_on_demand_counts_what_it_deleted_across_key_ranges() {
     let mut conn = schema.conn().await;
     // The purge walks the table by the keys' first byte: fill every range, the two ends included.
     insert_expired(&mut conn, 2500).await.unwrap();
-    for edge in [[0x00; 16], [0xff; 16]] {
-        store.create_session(&SessionKey::from_bytes(edge), &common::expired_session()).await.unwrap();
-    }
-    let mut lives = vec![SessionId::generate().unwrap().key()];
-    lives.extend([[0x00; 16], [0xff; 16]].map(|mut edge| {
-        edge[15] = 1;
-        SessionKey::from_bytes(edge)
-    }));
-    for live in &lives {
-        store.create_session(live, &common::session(None)).await.unwrap();
-    }
+    let mut lives = fixtures::sessions_at_key_edges(&store).await.unwrap().to_vec();
+    lives.push(SessionId::generate().unwrap().key());
+    store.create_session(&lives[2], &common::session(None)).await.unwrap();
     assert_eq!(store.purge_expired_sessions().await.unwrap(), 2502);
     assert_eq!(store.purge_expired_sessions().await.unwrap(), 0);
     for live in &lives {

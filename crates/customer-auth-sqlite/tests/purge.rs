@@ -6,9 +6,8 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use customer_auth_core::{
-    CustomerStore, SessionId, SessionKey, SessionStore, Timestamp, Token, TokenPurpose, TokenRecord,
-};
+use customer_auth_core::conformance::fixtures;
+use customer_auth_core::{CustomerStore, SessionId, SessionStore, Timestamp, Token, TokenPurpose, TokenRecord};
 use customer_auth_sqlite::{SqliteStore, SqliteStoreOptions};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, SqliteConnection};
@@ -78,17 +77,9 @@ async fn purge_on_demand_counts_what_it_deleted_across_key_ranges() {
     for _ in 0..2500 {
         store.create_session(&SessionId::generate().unwrap().key(), &common::expired_session()).await.unwrap();
     }
-    for edge in [[0x00; 16], [0xff; 16]] {
-        store.create_session(&SessionKey::from_bytes(edge), &common::expired_session()).await.unwrap();
-    }
-    let mut lives = vec![SessionId::generate().unwrap().key()];
-    lives.extend([[0x00; 16], [0xff; 16]].map(|mut edge| {
-        edge[15] = 1;
-        SessionKey::from_bytes(edge)
-    }));
-    for live in &lives {
-        store.create_session(live, &common::session(None)).await.unwrap();
-    }
+    let mut lives = fixtures::sessions_at_key_edges(&store).await.unwrap().to_vec();
+    lives.push(SessionId::generate().unwrap().key());
+    store.create_session(&lives[2], &common::session(None)).await.unwrap();
     assert_eq!(store.purge_expired_sessions().await.unwrap(), 2502);
     assert_eq!(store.purge_expired_sessions().await.unwrap(), 0);
     for live in &lives {

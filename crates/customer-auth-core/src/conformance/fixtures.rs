@@ -3,7 +3,10 @@
 
 use std::time::Duration;
 
-use crate::{Customer, CustomerId, CustomerStatus, PasswordHash, Principal, Roles, SessionRecord, Timestamp};
+use crate::{
+    Customer, CustomerId, CustomerStatus, PasswordHash, Principal, Result, Roles, SessionKey, SessionRecord,
+    SessionStore, Timestamp,
+};
 
 /// An active customer whose username is `tag` and whose email is `tag@example.com`, with a
 /// (cost 4) bcrypt hash of nothing in particular.
@@ -38,4 +41,23 @@ pub fn expired_session() -> SessionRecord {
     let mut record = session(None);
     record.idle_expires_at = Timestamp::now().minus(Duration::from_secs(60));
     record
+}
+
+/// Plants two expired sessions at the very first and very last keys and two live ones just
+/// inside them, and returns the live keys: for a purge that walks the keys in ranges, whose
+/// first and last range must reach the ends of the key space. The keys are fixed, so call it
+/// once per store.
+pub async fn sessions_at_key_edges(store: &dyn SessionStore) -> Result<[SessionKey; 2]> {
+    let ends = [[0x00; 16], [0xff; 16]];
+    for end in ends {
+        store.create_session(&SessionKey::from_bytes(end), &expired_session()).await?;
+    }
+    let inside = ends.map(|mut end| {
+        end[15] = 1;
+        SessionKey::from_bytes(end)
+    });
+    for key in &inside {
+        store.create_session(key, &session(None)).await?;
+    }
+    Ok(inside)
 }
