@@ -1,5 +1,5 @@
 use customer_auth_core::Error as CoreError;
-use redis::{ErrorKind, RedisError, ServerErrorKind};
+use redis::{ErrorKind, RedisError};
 
 /// What can go wrong while configuring or connecting a [`RedisStore`](crate::RedisStore).
 ///
@@ -60,23 +60,19 @@ impl From<Error> for CoreError {
 /// True when the error means Redis is down, unreachable, too slow or not serving yet, so the
 /// caller should answer 503 and retry later.
 pub(crate) fn is_unavailable(err: &RedisError) -> bool {
-    if err.is_io_error() || err.is_timeout() || err.is_connection_dropped() || err.is_connection_refusal() {
-        return true;
-    }
-    match err.kind() {
-        // Loading its dataset after a restart, a failover in progress, a replica that was a
-        // primary a moment ago: all pass by themselves.
-        ErrorKind::Server(
-            ServerErrorKind::BusyLoading
-            | ServerErrorKind::TryAgain
-            | ServerErrorKind::MasterDown
-            | ServerErrorKind::ClusterDown
-            | ServerErrorKind::ReadOnly,
-        )
-        | ErrorKind::ClusterConnectionNotFound => true,
-        // A script running past lua-time-limit makes Redis answer BUSY to everyone else.
-        _ => err.code() == Some("BUSY"),
-    }
+    err.is_io_error()
+        || err.is_timeout()
+        || err.is_connection_dropped()
+        || err.is_connection_refusal()
+        || matches!(err.kind(), ErrorKind::ClusterConnectionNotFound)
+        || err.code().is_some_and(is_transient_code)
+}
+
+/// True for the error codes of a Redis that will serve again by itself: loading its dataset
+/// after a restart, a failover in progress, a replica that was a primary a moment ago, or a
+/// script running past `lua-time-limit` (`BUSY`).
+pub(crate) fn is_transient_code(code: &str) -> bool {
+    matches!(code, "LOADING" | "TRYAGAIN" | "MASTERDOWN" | "CLUSTERDOWN" | "READONLY" | "BUSY")
 }
 
 /// Converts a driver error from a trait method into the core error the web layer understands.

@@ -74,9 +74,12 @@
 //! - Every write that touches more than one key is one Lua script, so it is atomic: a username
 //!   or email taken twice by racing registrations, a lockout counted short by racing guesses,
 //!   or a session missed by "log out everywhere" cannot happen.
-//! - One multiplexed connection per store carries every call. It reconnects by itself when the
-//!   connection drops, and is replaced when a call times out; calls while Redis is down fail
-//!   within the [timeouts](RedisStoreOptions::response_timeout) with
+//! - One multiplexed connection per store carries every call but session loads. Loads that
+//!   arrive together are one `MGET`, written and read by the request that makes it over a plain
+//!   connection of the store's own, which saves the hand-off to the multiplexed connection's
+//!   driver task and back (over TLS, loads share the multiplexed connection). Both connections
+//!   reconnect by themselves when they drop, and are replaced when a call times out; calls while
+//!   Redis is down fail within the [timeouts](RedisStoreOptions::response_timeout) with
 //!   [`Error::Unavailable`](customer_auth_core::Error::Unavailable), which the web layer answers
 //!   with 503.
 //! - Needs Redis 6.2 or newer (or a compatible server such as Valkey), a standalone server or
@@ -86,7 +89,9 @@ mod customers;
 mod error;
 mod keys;
 mod options;
+mod resp;
 mod scripts;
+mod session_reader;
 mod sessions;
 mod store;
 

@@ -9,6 +9,7 @@ use redis::{Client, RedisError, RedisResult};
 use crate::error::store_error;
 use crate::keys::Keys;
 use crate::scripts::Scripts;
+use crate::session_reader::SessionReader;
 use crate::{Error, RedisStoreOptions};
 
 /// Keys unlinked per command by [`RedisStore::delete_all_keys`], and the `SCAN` count hint.
@@ -18,8 +19,9 @@ const SCAN_BATCH: usize = 500;
 /// [`CustomerStore`](customer_auth_core::CustomerStore) and
 /// [`SessionStore`](customer_auth_core::SessionStore).
 ///
-/// One multiplexed connection per store carries every call, and reconnects by itself when the
-/// connection drops; a call while Redis is unreachable or too slow fails fast with
+/// One multiplexed connection per store carries every call but session loads, which have a
+/// plain connection of their own (over TLS they share the multiplexed one); both reconnect by
+/// themselves when the connection drops; a call while Redis is unreachable or too slow fails fast with
 /// [`Error::Unavailable`](customer_auth_core::Error::Unavailable). Cheap to clone: clones share
 /// the connection. See the [crate docs](crate) for an example and the key layout.
 #[derive(Clone)]
@@ -35,6 +37,8 @@ struct Inner {
     scripts: Scripts,
     /// Session loads that arrive together go to Redis as one `MGET`.
     loads: LoadBatcher,
+    /// The connection those `MGET`s go over, unless Redis is reached over TLS.
+    reader: Option<SessionReader>,
     /// The URL with its password redacted, for `Debug` and error messages.
     server: String,
     connection_timeout: Duration,
@@ -70,6 +74,8 @@ impl RedisStore {
         let manager = ConnectionManager::new_with_config(client.clone(), config.clone())
             .await
             .map_err(|source| Error::Connect { server: server.clone(), source })?;
+        let reader =
+            SessionReader::new(client.get_connection_info(), options.connection_timeout, options.response_timeout);
         Ok(Self {
             inner: Arc::new(Inner {
                 client,
@@ -78,6 +84,7 @@ impl RedisStore {
                 keys,
                 scripts: Scripts::new(),
                 loads: LoadBatcher::new(),
+                reader,
                 server,
                 connection_timeout: options.connection_timeout,
                 response_timeout: options.response_timeout,
@@ -138,6 +145,10 @@ impl RedisStore {
 
     pub(crate) fn loads(&self) -> &LoadBatcher {
         &self.inner.loads
+    }
+
+    pub(crate) fn reader(&self) -> Option<&SessionReader> {
+        self.inner.reader.as_ref()
     }
 
     /// Runs one call against Redis and converts its error. A call that timed out leaves the

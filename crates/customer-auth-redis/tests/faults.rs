@@ -128,6 +128,32 @@ async fn a_stalled_connection_times_out_and_is_replaced() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_session_load_times_out_and_the_next_one_reconnects() {
+    let test = TestStore::new().await;
+    let proxy = Proxy::start(target()).await;
+    let store = through(&proxy, test.store.prefix()).await;
+    let customer = common::customer("stalled-load");
+    let key = SessionId::generate().unwrap().key();
+    store.create_session(&key, &common::session(Some(&customer))).await.unwrap();
+    // Loads read over a connection of their own; this opens it.
+    assert!(store.load_session(&key).await.unwrap().is_some());
+
+    proxy.stall();
+    let started = Instant::now();
+    let err = store.load_session(&key).await.unwrap_err();
+    assert!(err.is_unavailable(), "{err:?}");
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_millis(400) && waited < Duration::from_secs(2), "timed out after {waited:?}");
+
+    // The stalled connection, which may still deliver the old reply, is never read again.
+    assert!(store.load_session(&key).await.unwrap().is_some());
+    let other = SessionId::generate().unwrap().key();
+    assert_eq!(store.load_session(&other).await.unwrap(), None);
+    drop(store);
+    test.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn debug_never_shows_the_password() {
     let options = RedisStoreOptions::new("redis://app:hunter2@127.0.0.1:1/0");
     let shown = format!("{options:?}");

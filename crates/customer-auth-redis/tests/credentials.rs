@@ -1,0 +1,68 @@
+//! Every connection of a store logs in as the URL's user and uses the URL's database, the
+//! session loads' own connection included.
+
+// Tests state their expectations with unwrap and panic, helpers included.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use customer_auth_core::{SessionId, SessionStore};
+use customer_auth_redis::RedisStoreOptions;
+
+/// The database the test uses: not 0, so a connection that skipped `SELECT` reads elsewhere.
+const DB: u32 = 11;
+
+/// Deletes the test's Redis user and its keys when the test ends, passed or failed.
+struct Cleanup {
+    admin_url: String,
+    user: String,
+    prefix: String,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let mut admin = redis::Client::open(self.admin_url.as_str()).unwrap().get_connection().unwrap();
+        let keys: Vec<String> = redis::Commands::scan_match(&mut admin, format!("{}*", self.prefix))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        for key in keys {
+            let _: u64 = redis::Commands::unlink(&mut admin, key).unwrap();
+        }
+        let _: u64 = redis::cmd("ACL").arg("DELUSER").arg(&self.user).query(&mut admin).unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_loads_log_in_as_the_urls_user_and_use_its_database() {
+    let prefix = common::random_prefix();
+    let user = format!("t_{}", prefix.trim_start_matches("test:").trim_end_matches(':'));
+    let password = format!("pw-{user}");
+    let base = common::url();
+    let (scheme, host) = base.split_once("://").unwrap();
+    let host = host.split(['/', '?']).next().unwrap().rsplit('@').next().unwrap();
+    let admin_url = format!("{scheme}://{host}/{DB}");
+    let url = format!("{scheme}://{user}:{password}@{host}/{DB}");
+
+    let mut admin = redis::Client::open(admin_url.as_str()).unwrap().get_multiplexed_async_connection().await.unwrap();
+    let _: () = redis::cmd("ACL")
+        .arg("SETUSER")
+        .arg(&user)
+        .arg(&["on", &format!(">{password}"), &format!("~{prefix}*"), "+@all"])
+        .query_async(&mut admin)
+        .await
+        .unwrap();
+    let _cleanup = Cleanup { admin_url, user: user.clone(), prefix: prefix.clone() };
+    let store = common::connect_with(RedisStoreOptions::new(&url).prefix(&prefix)).await;
+    let customer = common::customer("acl");
+    let key = SessionId::generate().unwrap().key();
+    let record = common::session(Some(&customer));
+    store.create_session(&key, &record).await.unwrap();
+    // Written over the shared connection and read over the loads' own: the same database.
+    assert_eq!(store.load_session(&key).await.unwrap(), Some(record));
+
+    let clients: String = redis::cmd("CLIENT").arg("LIST").query_async(&mut admin).await.unwrap();
+    let ours: Vec<&str> = clients.lines().filter(|line| line.contains(&format!(" user={user} "))).collect();
+    assert_eq!(ours.len(), 2, "the shared connection and the loads' own, both as {user}: {ours:#?}");
+    assert!(ours.iter().all(|line| line.contains(&format!(" db={DB} "))), "{ours:#?}");
+}
