@@ -71,6 +71,7 @@ mod customers;
 mod error;
 mod options;
 mod purge;
+mod session_reader;
 mod sessions;
 mod store;
 

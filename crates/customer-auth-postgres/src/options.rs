@@ -12,6 +12,7 @@ use crate::Error;
 #[cfg(doc)]
 use crate::MIGRATOR;
 use crate::purge::spawn_purge_task;
+use crate::session_reader::SessionReader;
 use crate::store::{Inner, PostgresStore};
 
 /// The schema the tables live in unless [`PostgresStoreOptions::schema`] says otherwise.
@@ -24,7 +25,7 @@ const DEFAULT_MAX_CONNECTIONS: u32 = 10;
 const DEFAULT_PURGE_INTERVAL: Duration = Duration::from_secs(60);
 /// A pooled connection idle this long is pinged before use, as a server restart or a firewall
 /// may have cut it meanwhile.
-const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);
+pub(crate) const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);
 /// Postgres truncates identifiers longer than this (NAMEDATALEN - 1), so two long names could
 /// silently mean one schema.
 const MAX_IDENTIFIER_BYTES: usize = 63;
@@ -177,6 +178,7 @@ impl PostgresStoreOptions {
             call_timeout: self.call_timeout,
             purge_interval: self.purge_interval,
             loads: LoadBatcher::new(),
+            reader: SessionReader::default(),
             _purge: purge,
         }))
     }

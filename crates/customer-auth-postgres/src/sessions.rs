@@ -13,13 +13,22 @@ impl PostgresStore {
     /// [`LoadBatcher`](customer_auth_core::LoadBatcher)'s call.
     async fn load_live_sessions(&self, keys: Vec<SessionKey>) -> Result<Vec<(SessionKey, SessionRecord)>> {
         let wanted: Vec<Uuid> = keys.iter().map(key_uuid).collect();
-        let rows: Vec<Row> =
-            sqlx::query_as("SELECT key, customer_id, record FROM sessions WHERE key = ANY($1) AND expires_at > $2")
-                .bind(wanted)
-                .bind(Timestamp::now().as_unix())
-                .fetch_all(self.db())
-                .with_timeout(self)
-                .await?;
+        let rows: Vec<Row> = self
+            .reader()
+            .read(
+                async || self.db().acquire().with_timeout(self).await,
+                async |connection| {
+                    sqlx::query_as(
+                        "SELECT key, customer_id, record FROM sessions WHERE key = ANY($1) AND expires_at > $2",
+                    )
+                    .bind(wanted)
+                    .bind(Timestamp::now().as_unix())
+                    .fetch_all(&mut **connection)
+                    .with_timeout(self)
+                    .await
+                },
+            )
+            .await?;
         rows.iter().map(decode_row).collect()
     }
 }

@@ -10,6 +10,7 @@ use sqlx::migrate::MigrateError;
 use sqlx::postgres::PgPool;
 
 use crate::error::store_error;
+use crate::session_reader::SessionReader;
 use crate::{Error, MIGRATOR, PostgresStoreOptions};
 
 /// SQLSTATE `duplicate_schema`.
@@ -38,6 +39,8 @@ pub(crate) struct Inner {
     pub(crate) purge_interval: Option<Duration>,
     /// Session loads that arrive together go to the server as one query.
     pub(crate) loads: LoadBatcher,
+    /// The connection those loads read through.
+    pub(crate) reader: SessionReader,
     // Dropping it stops the task; only `Inner` owns it, so that happens with the last clone.
     pub(crate) _purge: Option<PurgeTask>,
 }
@@ -69,6 +72,7 @@ impl PostgresStore {
     /// [`Error::Unavailable`](customer_auth_core::Error::Unavailable). Dropping the last clone
     /// closes the connections too; this only lets a shutdown wait for it.
     pub async fn close(&self) {
+        self.inner.reader.release().await;
         self.inner.pool.close().await;
     }
 
@@ -90,6 +94,10 @@ impl PostgresStore {
 
     pub(crate) fn loads(&self) -> &LoadBatcher {
         &self.inner.loads
+    }
+
+    pub(crate) fn reader(&self) -> &SessionReader {
+        &self.inner.reader
     }
 }
 

@@ -81,8 +81,11 @@ async fn a_closed_store_is_unavailable_not_a_panic() {
     let schema = common::Schema::new().await;
     let store = schema.store().await;
     let clone = store.clone();
-    store.close().await;
     let key = SessionId::generate().unwrap().key();
+    // A load keeps a connection for the next one; closing must give it back, not wait for it.
+    store.create_session(&key, &common::session(None)).await.unwrap();
+    assert!(store.load_session(&key).await.unwrap().is_some());
+    tokio::time::timeout(Duration::from_secs(10), store.close()).await.expect("close waited for a held connection");
     let errors = [
         clone.load_session(&key).await.unwrap_err(),
         clone.create_session(&key, &common::session(None)).await.unwrap_err(),
@@ -111,6 +114,10 @@ async fn the_store_survives_the_server_dropping_its_connections() {
     let store = PostgresStoreOptions::new(&url).schema(&schema.name).purge_interval(None).connect().await.unwrap();
     let grace = common::customer("grace");
     store.create_customer(&grace).await.unwrap();
+    let key = SessionId::generate().unwrap().key();
+    store.create_session(&key, &common::session(Some(&grace))).await.unwrap();
+    // Loads keep the connection they read through: it is cut as well.
+    assert!(store.load_session(&key).await.unwrap().is_some());
 
     let mut admin = common::admin().await;
     let cut: Vec<(bool,)> =
@@ -121,19 +128,31 @@ async fn the_store_survives_the_server_dropping_its_connections() {
             .unwrap();
     assert!(!cut.is_empty(), "no connection of the store was found to cut");
 
-    let mut recovered = false;
+    let (mut customer_back, mut session_back) = (false, false);
     for _ in 0..20 {
         match store.find_customer(grace.id).await {
             Ok(found) => {
                 assert_eq!(found.map(|customer| customer.id), Some(grace.id));
-                recovered = true;
-                break;
+                customer_back = true;
             }
             Err(err) => assert!(err.is_unavailable(), "{err}"),
         }
+        match store.load_session(&key).await {
+            Ok(loaded) => {
+                assert!(loaded.is_some());
+                session_back = true;
+            }
+            Err(err) => assert!(err.is_unavailable(), "{err}"),
+        }
+        if customer_back && session_back {
+            break;
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(recovered, "the store never reconnected");
+    assert!(
+        customer_back && session_back,
+        "the store never reconnected (customers {customer_back}, sessions {session_back})"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
