@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use crate::hash_pool::HashPool;
 use crate::registration::MAX_PASSWORD_BYTES;
+use crate::yielding_bcrypt;
 use crate::{Error, Password, PasswordHash, Result};
 
 /// The bcrypt cost used when none is configured.
@@ -19,9 +20,11 @@ const DUMMY_SALT_AND_DIGEST: &str = "PyOO4x2fSADRCvqbJjGV3.NxBuyf3SxtkAGm9Bp9lLz
 /// Hashes and verifies passwords with bcrypt, off the async runtime.
 ///
 /// Every hash and verify runs on threads of the hasher's own, at most `max_concurrent` at once,
-/// and on Linux at a lower CPU priority than the rest of the process: a flood of logins queues
-/// and slows logins, while every other request keeps its worker threads and its CPU. A login
-/// whose client hung up before its turn is not hashed at all. Cheap to clone; clones share
+/// and on Linux at a lower CPU priority than the rest of the process. A hash also steps aside
+/// after each round of bcrypt's key schedule (tens of microseconds, whatever the cost), so a
+/// request waiting for a core gets one at once rather than when the scheduler gets round to it.
+/// A flood of logins queues and slows logins, while every other request keeps its worker
+/// threads and its CPU. A login whose client hung up before its turn is not hashed at all. Cheap to clone; clones share
 /// the threads.
 #[derive(Clone)]
 pub struct PasswordHasher {
@@ -70,8 +73,13 @@ impl PasswordHasher {
     pub async fn hash(&self, password: &Password) -> Result<PasswordHash> {
         check_length(password)?;
         let cost = self.cost;
+        let mut salt = [0u8; 16];
+        getrandom::fill(&mut salt)
+            .map_err(|err| Error::Hashing(format!("the operating system gave no random salt: {err}")))?;
         let password = password.clone();
-        self.blocking(move || bcrypt::hash(password.expose(), cost)).await.map(PasswordHash::from_stored)
+        self.blocking(move || yielding_bcrypt::hash(password.expose().as_bytes(), cost, salt))
+            .await
+            .map(PasswordHash::from_stored)
     }
 
     /// True when `password` matches `hash`. A password over 72 bytes never matches: bcrypt
@@ -82,7 +90,7 @@ impl PasswordHasher {
         }
         let password = password.clone();
         let hash = hash.as_str().to_owned();
-        self.blocking(move || bcrypt::verify(password.expose(), &hash)).await
+        self.blocking(move || yielding_bcrypt::verify(password.expose().as_bytes(), &hash)).await
     }
 
     /// Spends the time of a verify at the current cost and returns nothing: what a login with

@@ -58,6 +58,7 @@ mod smtp_mailer;
 pub mod store;
 mod timestamp;
 pub mod token;
+mod yielding_bcrypt;
 
 pub use account::AccountChange;
 pub use account_email::{CONFIRMATION_LINK_LIFETIME, RESET_LINK_LIFETIME};

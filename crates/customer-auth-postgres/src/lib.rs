@@ -59,6 +59,9 @@
 //!   ([`SessionRecord::encode_detached`](customer_auth_core::SessionRecord::encode_detached)).
 //!   Versions before that format cannot read the sessions it writes: upgrade every app instance
 //!   together. Sessions written by those versions stay logged in.
+//! - Session loads that arrive together are one query, read through a pool connection that
+//!   the loads keep between calls while requests come in (unless the pool has only one), since
+//!   checking one out and back in per call cost as much as the read.
 //! - `search_path` is a session setting and statements are prepared per connection: behind a
 //!   connection pooler such as PgBouncer, use its session pooling mode.
 //! - A server that cannot be reached, an I/O error, no free connection within the acquire

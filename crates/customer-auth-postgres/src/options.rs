@@ -91,7 +91,8 @@ impl PostgresStoreOptions {
     }
 
     /// The most connections the store opens (10 by default; at least 1). Every app instance has
-    /// its own pool: keep the sum under the server's `max_connections`.
+    /// its own pool: keep the sum under the server's `max_connections`. With two or more, session
+    /// loads keep one of them between calls while requests come in.
     pub fn max_connections(mut self, max: u32) -> Self {
         self.max_connections = max;
         self
@@ -178,7 +179,7 @@ impl PostgresStoreOptions {
             call_timeout: self.call_timeout,
             purge_interval: self.purge_interval,
             loads: LoadBatcher::new(),
-            reader: SessionReader::default(),
+            reader: SessionReader::new(self.max_connections),
             _purge: purge,
         }))
     }

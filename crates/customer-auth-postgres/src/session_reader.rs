@@ -13,15 +13,21 @@ use crate::options::IDLE_BEFORE_PING;
 /// at a time, and under load the check-out and return cost as much as the read.
 ///
 /// It goes back to the pool after a failed or abandoned call, and after sitting idle as long as
-/// the pool waits before pinging a connection, so the next call gets a tested one.
-#[derive(Default)]
+/// the pool waits before pinging a connection, so the next call gets a tested one. A pool of one
+/// connection keeps none: every other call would wait for it.
 pub(crate) struct SessionReader {
+    keeps: bool,
     held: Mutex<Option<(PoolConnection<Postgres>, Instant)>>,
 }
 
 impl SessionReader {
+    /// A reader for a pool of at most `max_connections`.
+    pub(crate) fn new(max_connections: u32) -> Self {
+        Self { keeps: max_connections > 1, held: Mutex::new(None) }
+    }
+
     /// Runs `read` on the held connection, or on one checked out for it (`acquire`), and keeps
-    /// that connection for the next call only when `read` succeeded.
+    /// that connection for the next call when `read` succeeded.
     pub(crate) async fn read<T>(
         &self,
         acquire: impl AsyncFnOnce() -> customer_auth_core::Result<PoolConnection<Postgres>>,
@@ -35,7 +41,9 @@ impl SessionReader {
             _ => acquire().await?,
         };
         let value = read(&mut connection).await?;
-        *held = Some((connection, Instant::now()));
+        if self.keeps {
+            *held = Some((connection, Instant::now()));
+        }
         Ok(value)
     }
 

@@ -103,6 +103,28 @@ async fn a_closed_store_is_unavailable_not_a_panic() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pool_of_one_connection_serves_loads_and_everything_else() {
+    let schema = common::Schema::new().await;
+    let store = PostgresStoreOptions::new(&common::url())
+        .schema(&schema.name)
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(1))
+        .purge_interval(None)
+        .connect()
+        .await
+        .unwrap();
+    let grace = common::customer("grace");
+    store.create_customer(&grace).await.unwrap();
+    let key = SessionId::generate().unwrap().key();
+    store.create_session(&key, &common::session(Some(&grace))).await.unwrap();
+    for _ in 0..3 {
+        assert!(store.load_session(&key).await.unwrap().is_some());
+        // Would wait for the only connection, and time out, if the load had kept it.
+        assert!(store.find_customer(grace.id).await.unwrap().is_some());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_store_survives_the_server_dropping_its_connections() {
     // What a server restart or failover looks like from here: every connection of the store is
     // cut. Calls answer Unavailable or, once the pool has opened fresh connections, succeed;

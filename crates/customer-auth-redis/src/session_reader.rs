@@ -83,23 +83,49 @@ impl SessionReader {
         let mut held = self.held.lock().await;
         // Taken out for the call: dropped mid-call (an error, a timeout, a cancelled caller),
         // it is gone, never reused with half a reply still to come.
-        let mut connection = match held.take() {
+        let kept = held.take();
+        let reused = kept.is_some();
+        let mut connection = match kept {
             Some(connection) => connection,
-            None => tokio::time::timeout(self.connection_timeout, self.connect())
-                .await
-                .map_err(|_| timed_out("connecting", self.connection_timeout))?
-                .map_err(reply_error)?,
+            None => self.open().await?,
         };
-        let values = tokio::time::timeout(self.response_timeout, async {
-            connection.write_all(&command).await?;
-            connection.flush().await?;
-            resp::read_values(&mut connection, keys.len()).await
-        })
-        .await
-        .map_err(|_| timed_out("answering", self.response_timeout))?
-        .map_err(reply_error)?;
+        match self.call(&mut connection, &command, keys.len()).await? {
+            Ok(values) => {
+                *held = Some(connection);
+                return Ok(values);
+            }
+            // A kept connection may have been closed since its last call (the server's idle
+            // `timeout`, a restart): one try on a fresh one, which for a read is always safe.
+            Err(ReplyError::Io(_)) if reused => {}
+            Err(err) => return Err(reply_error(err)),
+        }
+        let mut connection = self.open().await?;
+        let values = self.call(&mut connection, &command, keys.len()).await?.map_err(reply_error)?;
         *held = Some(connection);
         Ok(values)
+    }
+
+    /// One command and its reply; the outer error is the response timeout.
+    async fn call(
+        &self,
+        connection: &mut Connection,
+        command: &[u8],
+        keys: usize,
+    ) -> Result<Result<Vec<Option<Vec<u8>>>, ReplyError>> {
+        tokio::time::timeout(self.response_timeout, async {
+            connection.write_all(command).await?;
+            connection.flush().await?;
+            resp::read_values(connection, keys).await
+        })
+        .await
+        .map_err(|_| timed_out("answering", self.response_timeout))
+    }
+
+    async fn open(&self) -> Result<Connection> {
+        tokio::time::timeout(self.connection_timeout, self.connect())
+            .await
+            .map_err(|_| timed_out("connecting", self.connection_timeout))?
+            .map_err(reply_error)
     }
 
     async fn connect(&self) -> Result<Connection, ReplyError> {

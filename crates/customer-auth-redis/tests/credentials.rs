@@ -7,7 +7,7 @@
 mod common;
 
 use customer_auth_core::{SessionId, SessionStore};
-use customer_auth_redis::RedisStoreOptions;
+use customer_auth_redis::{RedisStore, RedisStoreOptions};
 
 /// The database the test uses: not 0, so a connection that skipped `SELECT` reads elsewhere.
 const DB: u32 = 11;
@@ -33,8 +33,8 @@ impl Drop for Cleanup {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn session_loads_log_in_as_the_urls_user_and_use_its_database() {
+/// A store that logs in as a Redis user of its own, in database [`DB`].
+async fn store_as_its_own_user() -> (RedisStore, String, Cleanup) {
     let prefix = common::random_prefix();
     let user = format!("t_{}", prefix.trim_start_matches("test:").trim_end_matches(':'));
     let password = format!("pw-{user}");
@@ -44,7 +44,7 @@ async fn session_loads_log_in_as_the_urls_user_and_use_its_database() {
     let admin_url = format!("{scheme}://{host}/{DB}");
     let url = format!("{scheme}://{user}:{password}@{host}/{DB}");
 
-    let mut admin = redis::Client::open(admin_url.as_str()).unwrap().get_multiplexed_async_connection().await.unwrap();
+    let mut admin = admin(&admin_url).await;
     let _: () = redis::cmd("ACL")
         .arg("SETUSER")
         .arg(&user)
@@ -52,8 +52,17 @@ async fn session_loads_log_in_as_the_urls_user_and_use_its_database() {
         .query_async(&mut admin)
         .await
         .unwrap();
-    let _cleanup = Cleanup { admin_url, user: user.clone(), prefix: prefix.clone() };
-    let store = common::connect_with(RedisStoreOptions::new(&url).prefix(&prefix)).await;
+    let cleanup = Cleanup { admin_url, user: user.clone(), prefix: prefix.clone() };
+    (common::connect_with(RedisStoreOptions::new(&url).prefix(&prefix)).await, user, cleanup)
+}
+
+async fn admin(url: &str) -> redis::aio::MultiplexedConnection {
+    redis::Client::open(url).unwrap().get_multiplexed_async_connection().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_loads_log_in_as_the_urls_user_and_use_its_database() {
+    let (store, user, cleanup) = store_as_its_own_user().await;
     let customer = common::customer("acl");
     let key = SessionId::generate().unwrap().key();
     let record = common::session(Some(&customer));
@@ -61,8 +70,28 @@ async fn session_loads_log_in_as_the_urls_user_and_use_its_database() {
     // Written over the shared connection and read over the loads' own: the same database.
     assert_eq!(store.load_session(&key).await.unwrap(), Some(record));
 
-    let clients: String = redis::cmd("CLIENT").arg("LIST").query_async(&mut admin).await.unwrap();
+    let clients: String =
+        redis::cmd("CLIENT").arg("LIST").query_async(&mut admin(&cleanup.admin_url).await).await.unwrap();
     let ours: Vec<&str> = clients.lines().filter(|line| line.contains(&format!(" user={user} "))).collect();
     assert_eq!(ours.len(), 2, "the shared connection and the loads' own, both as {user}: {ours:#?}");
     assert!(ours.iter().all(|line| line.contains(&format!(" db={DB} "))), "{ours:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_load_after_the_server_closed_the_kept_connection_still_answers() {
+    let (store, user, cleanup) = store_as_its_own_user().await;
+    let key = SessionId::generate().unwrap().key();
+    let record = common::session(None);
+    store.create_session(&key, &record).await.unwrap();
+    assert_eq!(store.load_session(&key).await.unwrap().as_ref(), Some(&record));
+
+    // What the server's idle `timeout` or a restart does to the connection the loads keep.
+    let killed: u64 = redis::cmd("CLIENT")
+        .arg(&["KILL", "USER", user.as_str()])
+        .query_async(&mut admin(&cleanup.admin_url).await)
+        .await
+        .unwrap();
+    assert!(killed >= 1);
+    // Not an error, not a 503: the next load finds the connection closed and opens another.
+    assert_eq!(store.load_session(&key).await.unwrap(), Some(record));
 }
