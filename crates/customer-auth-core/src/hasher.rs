@@ -24,8 +24,8 @@ const DUMMY_SALT_AND_DIGEST: &str = "PyOO4x2fSADRCvqbJjGV3.NxBuyf3SxtkAGm9Bp9lLz
 /// after each round of bcrypt's key schedule (tens of microseconds, whatever the cost), so a
 /// request waiting for a core gets one at once rather than when the scheduler gets round to it.
 /// A flood of logins queues and slows logins, while every other request keeps its worker
-/// threads and its CPU. A login whose client hung up before its turn is not hashed at all. Cheap to clone; clones share
-/// the threads.
+/// threads and its CPU. A login whose client hung up before its turn is not hashed at all.
+/// Cheap to clone; clones share the threads.
 #[derive(Clone)]
 pub struct PasswordHasher {
     cost: u32,

@@ -1,5 +1,6 @@
 //! The connection that session loads read through.
 
+#[cfg(unix)]
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -118,13 +119,13 @@ impl SessionReader {
             resp::read_values(connection, keys).await
         })
         .await
-        .map_err(|_| timed_out("answering", self.response_timeout))
+        .map_err(|_| timed_out("answer", self.response_timeout, "response"))
     }
 
     async fn open(&self) -> Result<Connection> {
         tokio::time::timeout(self.connection_timeout, self.connect())
             .await
-            .map_err(|_| timed_out("connecting", self.connection_timeout))?
+            .map_err(|_| timed_out("connect", self.connection_timeout, "connection"))?
             .map_err(reply_error)
     }
 
@@ -151,8 +152,9 @@ impl SessionReader {
     }
 }
 
-fn timed_out(doing: &str, after: Duration) -> Error {
-    Error::unavailable(format!("Redis was not done {doing} after {after:?}"))
+/// `what` did not happen within the store's `timeout` (its `<which>_timeout` option).
+fn timed_out(what: &str, timeout: Duration, which: &str) -> Error {
+    Error::unavailable(format!("Redis did not {what} within {timeout:?} (the store's {which} timeout)"))
 }
 
 fn reply_error(err: ReplyError) -> Error {
