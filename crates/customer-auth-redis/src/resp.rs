@@ -9,6 +9,8 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt};
 const MAX_LINE: u64 = 4096;
 /// The longest bulk string Redis itself accepts by default (`proto-max-bulk-len`).
 const MAX_BULK: usize = 512 * 1024 * 1024;
+/// How much of a bulk string is allocated before its bytes have arrived.
+const CHUNK: usize = 64 * 1024;
 
 /// What reading a reply can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -85,8 +87,17 @@ async fn read_bulk<R: AsyncBufRead + Unpin>(reader: &mut R) -> Result<Option<Vec
     if len > MAX_BULK {
         return Err(ReplyError::Protocol(format!("a string of {len} bytes")));
     }
-    let mut value = vec![0; len + 2];
-    reader.read_exact(&mut value).await?;
+    // Grown a chunk at a time as the bytes arrive, so a length that no bytes follow cannot
+    // make it allocate much; a session record is one chunk.
+    let mut value = Vec::new();
+    let mut left = len + 2;
+    while left > 0 {
+        let chunk = left.min(CHUNK);
+        let start = value.len();
+        value.resize(start + chunk, 0);
+        reader.read_exact(&mut value[start..]).await?;
+        left -= chunk;
+    }
     if !value.ends_with(b"\r\n") {
         return Err(ReplyError::Protocol("a string that does not end where its length says".into()));
     }
@@ -169,12 +180,49 @@ mod tests {
             b"*99999999999999999999\r\n",
             b"*1\r\n:1\r\n",
             b"*1\r\n$99999999999\r\n",
+            b"*1\r\n$500000000\r\nabc",
             b"*-1\r\n",
             b"+OK\r\n",
             b"\r\n",
         ] {
             assert!(values(reply, 1).await.is_err(), "{:?}", String::from_utf8_lossy(reply));
         }
+    }
+
+    #[tokio::test]
+    async fn damaged_replies_are_read_or_refused_never_a_panic() {
+        let valid = b"*3\r\n$3\r\nabc\r\n$-1\r\n$5\r\n\x00\r\n\xff!\r\n";
+        assert_eq!(values(valid, 3).await.unwrap().len(), 3);
+        // A small deterministic generator: every damage is reproducible from its seed.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            usize::try_from(x % 1_000_003).unwrap()
+        };
+        for _ in 0..20_000 {
+            let mut reply = valid.to_vec();
+            for _ in 0..1 + next() % 3 {
+                let at = next() % reply.len();
+                match next() % 3 {
+                    0 => reply[at] = u8::try_from(next() % 256).unwrap(),
+                    1 => reply.truncate(at),
+                    _ => reply.insert(at, b"*$-:+\r\n0123456789"[next() % 17]),
+                }
+                if reply.is_empty() {
+                    break;
+                }
+            }
+            // Bytes after a complete reply are the next reply's: only the count is checked.
+            if let Ok(read) = read_values(&mut reply.as_slice(), 3).await {
+                assert_eq!(read.len(), 3);
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn an_overlong_line_is_refused() {
         let long = [b"-".as_slice(), &[b'x'; 5000], b"\r\n"].concat();
         assert!(matches!(read_ok(&mut long.as_slice()).await, Err(ReplyError::Protocol(_))));
     }
