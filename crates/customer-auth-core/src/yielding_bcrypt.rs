@@ -61,18 +61,16 @@ fn digest(cost: u32, salt: &[u8; 16], password: &[u8]) -> [u8; 24] {
     key.zeroize();
 
     // "OrpheanBeholderScryDoubt", encrypted 64 times.
-    let mut text: [u32; 6] = [0x4f72_7068, 0x6561_6e42, 0x6568_6f6c, 0x6465_7253, 0x6372_7944, 0x6f75_6274];
+    let text: [u32; 6] = [0x4f72_7068, 0x6561_6e42, 0x6568_6f6c, 0x6465_7253, 0x6372_7944, 0x6f75_6274];
     let mut output = [0u8; 24];
-    for (pair, out) in text.chunks_exact_mut(2).zip(output.chunks_exact_mut(8)) {
+    for (pair, out) in text.chunks_exact(2).zip(output.chunks_exact_mut(8)) {
         let mut block = [pair[0], pair[1]];
         for _ in 0..64 {
             block = state.bc_encrypt(block);
         }
         out[..4].copy_from_slice(&block[0].to_be_bytes());
         out[4..].copy_from_slice(&block[1].to_be_bytes());
-        pair.copy_from_slice(&block);
     }
-    text.zeroize();
     output
 }
 
