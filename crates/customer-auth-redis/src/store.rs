@@ -20,10 +20,10 @@ const SCAN_BATCH: usize = 500;
 /// [`SessionStore`](customer_auth_core::SessionStore).
 ///
 /// One multiplexed connection per store carries every call but session loads, which have a
-/// plain connection of their own (over TLS they share the multiplexed one); both reconnect by
-/// themselves when the connection drops; a call while Redis is unreachable or too slow fails fast with
-/// [`Error::Unavailable`](customer_auth_core::Error::Unavailable). Cheap to clone: clones share
-/// the connection. See the [crate docs](crate) for an example and the key layout.
+/// plain connection of their own (over TLS they share the multiplexed one). Both reconnect by
+/// themselves when the connection drops; a call while Redis is unreachable or too slow fails
+/// fast with [`Error::Unavailable`](customer_auth_core::Error::Unavailable). Cheap to clone:
+/// clones share the connections. See the [crate docs](crate) for an example and the key layout.
 #[derive(Clone)]
 pub struct RedisStore {
     inner: Arc<Inner>,
