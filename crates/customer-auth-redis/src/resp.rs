@@ -1,7 +1,7 @@
 //! Just enough of Redis' wire protocol (RESP2) for the session reader: commands out, and the
 //! replies of `AUTH`, `SELECT` and `MGET` back.
 
-use std::io;
+use std::io::{self, Write as _};
 
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt};
 
@@ -38,10 +38,11 @@ impl ReplyError {
 
 /// Appends one command, as an array of bulk strings, to `out`.
 pub(crate) fn write_command<A: AsRef<[u8]>>(out: &mut Vec<u8>, args: &[A]) {
-    out.extend_from_slice(format!("*{}\r\n", args.len()).as_bytes());
+    // Writing to a Vec cannot fail.
+    let _ = write!(out, "*{}\r\n", args.len());
     for arg in args {
         let arg = arg.as_ref();
-        out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
+        let _ = write!(out, "${}\r\n", arg.len());
         out.extend_from_slice(arg);
         out.extend_from_slice(b"\r\n");
     }
@@ -49,10 +50,10 @@ pub(crate) fn write_command<A: AsRef<[u8]>>(out: &mut Vec<u8>, args: &[A]) {
 
 /// Reads a simple-string reply (`+OK`).
 pub(crate) async fn read_ok<R: AsyncBufRead + Unpin>(reader: &mut R) -> Result<(), ReplyError> {
-    let (kind, rest) = read_line(reader).await?;
-    match kind {
+    let mut line = Vec::new();
+    match read_line(reader, &mut line).await? {
         b'+' => Ok(()),
-        other => Err(unexpected(other, &rest, "a status")),
+        other => Err(unexpected(other, &line, "a status")),
     }
 }
 
@@ -61,26 +62,29 @@ pub(crate) async fn read_values<R: AsyncBufRead + Unpin>(
     reader: &mut R,
     keys: usize,
 ) -> Result<Vec<Option<Vec<u8>>>, ReplyError> {
-    let (kind, rest) = read_line(reader).await?;
+    // One buffer for every header line of the reply.
+    let mut line = Vec::new();
+    let kind = read_line(reader, &mut line).await?;
     if kind != b'*' {
-        return Err(unexpected(kind, &rest, "an array"));
+        return Err(unexpected(kind, &line, "an array"));
     }
-    if number(&rest)? != i64::try_from(keys).unwrap_or(i64::MAX) {
-        return Err(ReplyError::Protocol(format!("{rest} values for {keys} keys")));
+    let count = number(&line)?;
+    if count != i64::try_from(keys).unwrap_or(i64::MAX) {
+        return Err(ReplyError::Protocol(format!("{count} values for {keys} keys")));
     }
     let mut values = Vec::with_capacity(keys);
     for _ in 0..keys {
-        values.push(read_bulk(reader).await?);
+        values.push(read_bulk(reader, &mut line).await?);
     }
     Ok(values)
 }
 
-async fn read_bulk<R: AsyncBufRead + Unpin>(reader: &mut R) -> Result<Option<Vec<u8>>, ReplyError> {
-    let (kind, rest) = read_line(reader).await?;
+async fn read_bulk<R: AsyncBufRead + Unpin>(reader: &mut R, line: &mut Vec<u8>) -> Result<Option<Vec<u8>>, ReplyError> {
+    let kind = read_line(reader, line).await?;
     if kind != b'$' {
-        return Err(unexpected(kind, &rest, "a string"));
+        return Err(unexpected(kind, line, "a string"));
     }
-    let Ok(len) = usize::try_from(number(&rest)?) else {
+    let Ok(len) = usize::try_from(number(line)?) else {
         // `$-1`: the key does not exist, or holds something other than a string.
         return Ok(None);
     };
@@ -105,26 +109,34 @@ async fn read_bulk<R: AsyncBufRead + Unpin>(reader: &mut R) -> Result<Option<Vec
     Ok(Some(value))
 }
 
-/// One `\r\n`-terminated line: its type byte and the rest, as text.
-async fn read_line<R: AsyncBufRead + Unpin>(reader: &mut R) -> Result<(u8, String), ReplyError> {
-    let mut line = Vec::new();
-    reader.take(MAX_LINE).read_until(b'\n', &mut line).await?;
+/// Reads one `\r\n`-terminated line into `line`, leaving there what follows its type byte,
+/// and returns the type byte.
+async fn read_line<R: AsyncBufRead + Unpin>(reader: &mut R, line: &mut Vec<u8>) -> Result<u8, ReplyError> {
+    line.clear();
+    reader.take(MAX_LINE).read_until(b'\n', line).await?;
     if line.is_empty() {
         return Err(ReplyError::Io(io::ErrorKind::UnexpectedEof.into()));
     }
-    let Some((&kind, rest)) = line.strip_suffix(b"\r\n").and_then(<[u8]>::split_first) else {
+    if line.len() < 3 || !line.ends_with(b"\r\n") {
         return Err(ReplyError::Protocol(format!("a line of {} bytes without its end", line.len())));
-    };
-    Ok((kind, String::from_utf8_lossy(rest).into_owned()))
+    }
+    let kind = line[0];
+    line.truncate(line.len() - 2);
+    line.remove(0);
+    Ok(kind)
 }
 
-fn number(text: &str) -> Result<i64, ReplyError> {
-    text.parse().map_err(|_| ReplyError::Protocol(format!("{text:?} where a length belongs")))
+fn number(text: &[u8]) -> Result<i64, ReplyError> {
+    std::str::from_utf8(text)
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .ok_or_else(|| ReplyError::Protocol(format!("{:?} where a length belongs", String::from_utf8_lossy(text))))
 }
 
-fn unexpected(kind: u8, rest: &str, wanted: &str) -> ReplyError {
+fn unexpected(kind: u8, rest: &[u8], wanted: &str) -> ReplyError {
+    let rest = String::from_utf8_lossy(rest);
     if kind == b'-' {
-        return ReplyError::Server(rest.to_owned());
+        return ReplyError::Server(rest.into_owned());
     }
     let shown: String = rest.chars().take(64).collect();
     ReplyError::Protocol(format!("{:?}{shown} where {wanted} belongs", char::from(kind)))
