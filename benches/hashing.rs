@@ -1,6 +1,8 @@
 //! What a login costs at the default bcrypt cost 12, and that a login with an unknown username
 //! costs the same as one with a wrong password: `Auth::authenticate` on both failure paths, the
 //! raw `verify` and `verify_dummy` beneath them, and `hash` at costs 4 and 12 for reference.
+//! Then what one hashing thread does with several hashes at once, against the `bcrypt` crate
+//! computing the same number one after another on one thread.
 
 // A benchmark that cannot set itself up should stop at once, loudly.
 #![allow(clippy::unwrap_used)]
@@ -82,6 +84,24 @@ fn bench(c: &mut Criterion) {
             b.to_async(&runtime).iter(|| hasher.hash(&password));
         });
     }
+    group.finish();
+
+    let mut group = c.benchmark_group("four_hashes_cost8_one_thread");
+    group.sample_size(10).sampling_mode(SamplingMode::Flat).measurement_time(MEASUREMENT_TIME);
+    let one_thread = PasswordHasher::new(8).unwrap().with_threads(1);
+    group.bench_function("ours_at_once", |b| {
+        b.to_async(&runtime).iter(|| async {
+            let hashes = futures_util::future::join_all((0..4).map(|_| one_thread.hash(&password))).await;
+            assert!(hashes.iter().all(Result::is_ok));
+        });
+    });
+    group.bench_function("bcrypt_crate_in_turn", |b| {
+        b.iter(|| {
+            for _ in 0..4 {
+                bcrypt::hash(PASSWORD, 8).unwrap();
+            }
+        });
+    });
     group.finish();
 }
 

