@@ -14,6 +14,7 @@
 use zeroize::Zeroize;
 
 use crate::blowfish_constants::{P, S};
+use crate::hasher::MAX_COST;
 
 /// The most hashes one thread computes in step. In a microbenchmark of the key expansion, one
 /// took 28 µs, and each of 2, 3 and 4 in step 14, 11 and 10 µs; 5 and 6 gained under a tenth
@@ -28,8 +29,9 @@ const MAX_KEY_BYTES: usize = 72;
 pub(crate) type Digest = [u8; 24];
 
 /// The Blowfish state bcrypt's key schedule works on, and the password it folds in. Both
-/// reveal the password to a brute force, so they live in one place on the heap (a lane moves
-/// without leaving copies of them behind) and are wiped when dropped.
+/// help a brute force of the password, so they live in one place on the heap, where moving a
+/// lane does not copy them, and are wiped when dropped. (Values the processor holds in
+/// registers or spills to the stack on the way are beyond such care.)
 struct State {
     p: [u32; 18],
     s: [[u32; 256]; 4],
@@ -69,7 +71,8 @@ impl<T> Lane<T> {
         key.zeroize();
         let mut salt_words = [0; 18];
         cycled_words(salt, &mut salt_words);
-        let mut lane = Self { state, salt: salt_words, expansions_left: 2u64 << cost.min(31), owner };
+        // Callers keep the cost within 4 to 31; the bound only keeps the shift in range.
+        let mut lane = Self { state, salt: salt_words, expansions_left: 2u64 << cost.min(MAX_COST), owner };
         lane.salted_setup();
         lane
     }
@@ -124,6 +127,7 @@ impl<T> Lane<T> {
                 state.s[b][i..i + 2].copy_from_slice(&block[0]);
             }
         }
+        block.zeroize();
     }
 }
 
@@ -186,6 +190,7 @@ fn expand_states<const N: usize>(states: &mut [&mut State; N]) {
             }
         }
     }
+    blocks.zeroize();
 }
 
 /// Blowfish's encryption of `blocks[k]` under `states[k]`, round by round for all of them, so

@@ -21,9 +21,10 @@ const DUMMY_SALT_AND_DIGEST: &str = "PyOO4x2fSADRCvqbJjGV3.NxBuyf3SxtkAGm9Bp9lLz
 ///
 /// Every hash and verify runs on threads of the hasher's own, one per core unless
 /// [`with_threads`](Self::with_threads) says otherwise, and on Linux at a lower CPU priority
-/// than the rest of the process. Each thread computes up to four hashes at once, interleaved:
-/// one bcrypt hash leaves most of a core idle waiting on its own memory loads, and four in step
-/// fill those waits, for about 2.7 times the hashes per core. The hashes are bcrypt's, bit for
+/// than the rest of the process. A hash goes to an idle thread when there is one; when every
+/// thread is busy, each computes up to four at once, interleaved: one bcrypt hash leaves most
+/// of a core idle waiting on its own memory loads, and four in step fill those waits, for about
+/// 2.5 times the hashes per core. The hashes are bcrypt's, bit for
 /// bit, readable by any bcrypt library.
 ///
 /// Hashing also steps aside after each key expansion (tens of microseconds, whatever the cost),
