@@ -109,25 +109,12 @@ impl<T> Lane<T> {
         let state = &mut *self.state;
         fold(&mut state.p, &state.password);
         let salt = [self.salt[0], self.salt[1], self.salt[2], self.salt[3]];
-        let mut block = [[0u32; 2]];
         let mut next = 0;
-        let mut refill = |state: &State, block: &mut [[u32; 2]; 1]| {
-            block[0][0] ^= salt[next];
-            block[0][1] ^= salt[next + 1];
+        expand_states(&mut [state], |[block]| {
+            block[0] ^= salt[next];
+            block[1] ^= salt[next + 1];
             next ^= 2;
-            encrypt([state], block);
-        };
-        for i in (0..18).step_by(2) {
-            refill(state, &mut block);
-            state.p[i..i + 2].copy_from_slice(&block[0]);
-        }
-        for b in 0..4 {
-            for i in (0..256).step_by(2) {
-                refill(state, &mut block);
-                state.s[b][i..i + 2].copy_from_slice(&block[0]);
-            }
-        }
-        block.zeroize();
+        });
     }
 }
 
@@ -164,7 +151,7 @@ fn expand<const N: usize, T>(lanes: &mut [Lane<T>]) -> &mut [Lane<T>] {
         fold(&mut state.p, words);
         state
     });
-    expand_states(&mut states);
+    expand_states(&mut states, |_| {});
     for lane in chunk.iter_mut() {
         lane.expansions_left = lane.expansions_left.saturating_sub(1);
     }
@@ -172,11 +159,13 @@ fn expand<const N: usize, T>(lanes: &mut [Lane<T>]) -> &mut [Lane<T>] {
 }
 
 /// Blowfish's key schedule after the key is folded in, for `N` states in step: the whole
-/// state re-encrypted, each block from the one before.
+/// state re-encrypted, each block from the one before, after `mix` (bcrypt's set-up mixes the
+/// salt into every block; its rounds mix in nothing).
 #[inline(always)]
-fn expand_states<const N: usize>(states: &mut [&mut State; N]) {
+fn expand_states<const N: usize>(states: &mut [&mut State; N], mut mix: impl FnMut(&mut [[u32; 2]; N])) {
     let mut blocks = [[0u32; 2]; N];
     for i in (0..18).step_by(2) {
+        mix(&mut blocks);
         encrypt(states.each_ref().map(|state| &**state), &mut blocks);
         for (state, block) in states.iter_mut().zip(&blocks) {
             state.p[i..i + 2].copy_from_slice(block);
@@ -184,6 +173,7 @@ fn expand_states<const N: usize>(states: &mut [&mut State; N]) {
     }
     for b in 0..4 {
         for i in (0..256).step_by(2) {
+            mix(&mut blocks);
             encrypt(states.each_ref().map(|state| &**state), &mut blocks);
             for (state, block) in states.iter_mut().zip(&blocks) {
                 state.s[b][i..i + 2].copy_from_slice(block);

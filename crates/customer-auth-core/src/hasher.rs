@@ -24,8 +24,8 @@ const DUMMY_SALT_AND_DIGEST: &str = "PyOO4x2fSADRCvqbJjGV3.NxBuyf3SxtkAGm9Bp9lLz
 /// than the rest of the process. A hash goes to an idle thread when there is one; when every
 /// thread is busy, each computes up to four at once, interleaved: one bcrypt hash leaves most
 /// of a core idle waiting on its own memory loads, and four in step fill those waits, for about
-/// 2.5 times the hashes per core. The hashes are bcrypt's, bit for
-/// bit, readable by any bcrypt library.
+/// 2.5 times the hashes per core. The hashes are bcrypt's, bit for bit, readable by any bcrypt
+/// library.
 ///
 /// Hashing also steps aside after each key expansion (tens of microseconds, whatever the cost),
 /// so a request waiting for a core gets one at once rather than when the scheduler gets round
