@@ -78,6 +78,8 @@ PEER_BIN="$CARGO_TARGET_DIR/release/customer-auth-bench-peer"
     echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores (shared)"
     echo "kernel: $(uname -r)"
+    # Decides whether the hashing threads' lower priority counts against postgres and redis-server (RESULTS.md, round 6).
+    echo "autogroup: $(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null || echo n/a)"
     echo "rustc: $(rustc --version)"
     echo "wrk: $(wrk -v 2>&1 | head -1)"
     echo "postgres: $(psql "$PG/postgres" -tAc 'SHOW server_version' 2>/dev/null || echo n/a)"
