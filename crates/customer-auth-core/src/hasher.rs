@@ -31,9 +31,9 @@ const DUMMY_SALT_AND_DIGEST: &str = "PyOO4x2fSADRCvqbJjGV3.NxBuyf3SxtkAGm9Bp9lLz
 /// so a request waiting for a core gets one at once rather than when the scheduler gets round
 /// to it. A hashing thread that had to wait for its core leaves it for 20 µs, which also lets
 /// in other processes, such as a database server on the same machine, that a lower priority
-/// alone would not (Linux ranks priorities only within a scheduling group, such as a session). A
-/// flood of logins queues and slows logins, while every other request keeps its worker threads
-/// and its CPU. A login whose client hung up is not hashed further, even half
+/// alone would not (Linux ranks priorities only within a scheduling group, such as a
+/// session). A flood of logins queues and slows logins, while every other request keeps its
+/// worker threads and its CPU. A login whose client hung up is not hashed further, even half
 /// way through. Cheap to clone; clones share the threads.
 #[derive(Clone)]
 pub struct PasswordHasher {
