@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes crates/customer-auth-core/src/blowfish_constants.rs.
+"""Writes crates/customer-auth-core/src/password/blowfish_constants.rs.
 
 Blowfish starts from the hexadecimal digits of pi's fractional part: 18 words for its P-array,
 then 4 x 256 for its S-boxes. They are computed here (Machin's formula on integers) rather than
@@ -55,7 +55,7 @@ pub(crate) const S: [[u32; 256]; 4] = [
 {boxes}
 ];
 """
-    with open("crates/customer-auth-core/src/blowfish_constants.rs", "w") as out:
+    with open("crates/customer-auth-core/src/password/blowfish_constants.rs", "w") as out:
         out.write(text)
 
 

@@ -36,57 +36,29 @@
 #![cfg_attr(not(feature = "smtp"), doc = "| `smtp` | `SmtpMailer`, account email through an SMTP server |")]
 
 mod account;
-mod account_email;
-mod auth;
-mod bcrypt_lanes;
-mod bcrypt_text;
-mod blowfish_constants;
-mod common_passwords;
 #[cfg(feature = "conformance")]
 pub mod conformance;
-mod cpu_wait;
-mod customer;
 mod error;
-mod field_errors;
-mod hash_pool;
-mod hasher;
-mod load_batch;
-mod lockout;
-mod mailer;
-mod memory_store;
-mod purge_task;
-mod registration;
-mod secret;
+mod mail;
+mod password;
 mod secret_bytes;
-mod session_id;
-mod session_record;
-#[cfg(feature = "smtp")]
-mod smtp_mailer;
+mod session;
 pub mod store;
 mod timestamp;
-pub mod token;
 
-pub use account::AccountChange;
-pub use account_email::{CONFIRMATION_LINK_LIFETIME, RESET_LINK_LIFETIME};
-pub use auth::Auth;
-pub use customer::{Customer, CustomerId, CustomerStatus, Roles, email_key, username_key};
-pub use error::{BoxError, Error, Result};
-pub use field_errors::FieldErrors;
-pub use hasher::{DEFAULT_COST, MAX_COST, MIN_COST, PasswordHasher};
-pub use load_batch::{LoadBatcher, MAX_LOAD_BATCH};
-pub use lockout::{FailedLogin, LockoutPolicy};
-pub use mailer::{Email, Mailer, OutboxMailer};
-pub use memory_store::MemoryStore;
-pub use purge_task::PurgeTask;
-pub use registration::{
-    MAX_EMAIL_CHARS, MAX_NAME_CHARS, MAX_PASSWORD_BYTES, MAX_USERNAME_CHARS, MIN_PASSWORD_CHARS, MIN_USERNAME_CHARS,
-    NewCustomer, Registration, validate_new_password,
+pub use account::token;
+pub use account::{
+    AccountChange, Auth, CONFIRMATION_LINK_LIFETIME, Customer, CustomerId, CustomerStatus, FailedLogin, FieldErrors,
+    LockoutPolicy, MAX_EMAIL_CHARS, MAX_NAME_CHARS, MAX_PASSWORD_BYTES, MAX_USERNAME_CHARS, MIN_PASSWORD_CHARS,
+    MIN_USERNAME_CHARS, NewCustomer, RESET_LINK_LIFETIME, Registration, Roles, email_key, username_key,
+    validate_new_password,
 };
-pub use secret::{Password, PasswordHash};
-pub use session_id::{SESSION_ID_CHARS, SessionId, SessionKey};
-pub use session_record::{Principal, SessionRecord};
+pub use error::{BoxError, Error, Result};
 #[cfg(feature = "smtp")]
-pub use smtp_mailer::SmtpMailer;
-pub use store::{CustomerStore, SessionStore};
+pub use mail::SmtpMailer;
+pub use mail::{Email, Mailer, OutboxMailer};
+pub use password::{DEFAULT_COST, MAX_COST, MIN_COST, Password, PasswordHash, PasswordHasher};
+pub use session::{LoadBatcher, MAX_LOAD_BATCH, Principal, SESSION_ID_CHARS, SessionId, SessionKey, SessionRecord};
+pub use store::{CustomerStore, MemoryStore, PurgeTask, SessionStore};
 pub use timestamp::Timestamp;
 pub use token::{TOKEN_CHARS, Token, TokenKey, TokenPurpose, TokenRecord};

@@ -1,6 +1,7 @@
 use serde::Deserialize;
 
-use crate::{FieldErrors, Password, common_passwords};
+use crate::password::common_passwords;
+use crate::{FieldErrors, Password};
 
 /// The longest first or last name accepted, in characters.
 pub const MAX_NAME_CHARS: usize = 100;

@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
-use crate::bcrypt_lanes::{self, Digest, Lane, MAX_LANES};
-use crate::cpu_wait::CpuWait;
-use crate::hasher::{MAX_COST, MIN_COST};
+use crate::password::bcrypt_lanes::{self, Digest, Lane, MAX_LANES};
+use crate::password::cpu_wait::CpuWait;
+use crate::password::hasher::{MAX_COST, MIN_COST};
 use crate::{Error, Password, Result};
 
 /// How many steps below the rest of the process the hashing threads run (Linux nice value).
@@ -209,7 +209,7 @@ fn tighten_timer_slack() {}
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bcrypt_text;
+    use crate::password::bcrypt_text;
 
     fn reference(password: &str, salt: [u8; 16], cost: u32) -> String {
         bcrypt::hash_with_salt(password, cost, salt).unwrap().to_string()

@@ -13,8 +13,8 @@
 
 use zeroize::Zeroize;
 
-use crate::blowfish_constants::{P, S};
-use crate::hasher::MAX_COST;
+use crate::password::blowfish_constants::{P, S};
+use crate::password::hasher::MAX_COST;
 
 /// The most hashes one thread computes in step. In a microbenchmark of the key expansion, one
 /// took 28 µs, and each of 2, 3 and 4 in step 14, 11 and 10 µs; 5 and 6 gained under a tenth
@@ -240,7 +240,7 @@ pub(crate) fn digest_alone(password: &[u8], salt: &[u8; 16], cost: u32) -> Diges
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bcrypt_text;
+    use crate::password::bcrypt_text;
 
     fn bytes(seed: u64, len: usize) -> Vec<u8> {
         // A small deterministic generator: reproducible inputs of every byte value.

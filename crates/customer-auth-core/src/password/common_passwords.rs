@@ -3,7 +3,7 @@ use std::sync::LazyLock;
 
 /// Django's list of the 20,000 most common passwords (BSD-3-Clause, from Royce Williams'
 /// breach-corpus list; 19,640 distinct entries), all lowercase, one per line.
-static LIST: &str = include_str!("../data/common-passwords.txt");
+static LIST: &str = include_str!("../../data/common-passwords.txt");
 
 static SET: LazyLock<HashSet<&'static str>> = LazyLock::new(|| LIST.lines().collect());
 

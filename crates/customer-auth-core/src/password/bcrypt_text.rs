@@ -1,5 +1,5 @@
 //! bcrypt's hash text (`$2b$12$` then salt and digest in bcrypt's base64): reading it, writing
-//! it and comparing a digest with it. The digest itself comes from [`crate::bcrypt_lanes`].
+//! it and comparing a digest with it. The digest itself comes from [`crate::password::bcrypt_lanes`].
 
 use std::str::FromStr as _;
 
@@ -9,8 +9,8 @@ use base64::engine::general_purpose::{GeneralPurpose, NO_PAD};
 use bcrypt::{BcryptError, BcryptResult, HashParts, Version};
 use subtle::ConstantTimeEq as _;
 
-use crate::bcrypt_lanes::Digest;
-use crate::hasher::{MAX_COST, MIN_COST};
+use crate::password::bcrypt_lanes::Digest;
+use crate::password::hasher::{MAX_COST, MIN_COST};
 
 /// bcrypt's own base64: its alphabet, no padding.
 const BASE_64: GeneralPurpose = GeneralPurpose::new(&BCRYPT, NO_PAD);
@@ -57,7 +57,7 @@ impl StoredHash {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bcrypt_lanes::digest_alone;
+    use crate::password::bcrypt_lanes::digest_alone;
 
     fn verify(password: &str, hash: &str) -> BcryptResult<bool> {
         let stored = StoredHash::parse(hash)?;

@@ -1,8 +1,8 @@
 use std::sync::Arc;
 
-use crate::bcrypt_text::{self, StoredHash};
-use crate::hash_pool::HashPool;
-use crate::registration::MAX_PASSWORD_BYTES;
+use crate::account::registration::MAX_PASSWORD_BYTES;
+use crate::password::bcrypt_text::{self, StoredHash};
+use crate::password::hash_pool::HashPool;
 use crate::{Error, Password, PasswordHash, Result};
 
 /// The bcrypt cost used when none is configured.

@@ -1,11 +1,4 @@
-//! The two storage traits. Customers and sessions may live in different places (customers in
-//! Postgres, sessions in Redis is the usual production set-up), so each is its own trait.
-//!
-//! # Writing a store
-//! Implement both traits for your type, convert your driver's errors into [`Error`]
-//! (a connection failure or timeout becomes [`Error::Unavailable`], so
-//! the web layer answers 503 instead of logging anyone out), and run the conformance suite
-//! (feature `conformance`) from your tests, as its module docs show.
+//! The two storage traits, and how a table row becomes a session again.
 
 use async_trait::async_trait;
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use tracing::Instrument as _;
 
-use crate::auth::MailSettings;
+use crate::account::auth::MailSettings;
 use crate::{
     Auth, Customer, Email, Error, Password, Result, Timestamp, Token, TokenPurpose, TokenRecord, validate_new_password,
 };
