@@ -85,6 +85,9 @@ impl CustomerStore for ReusableTokens {
     async fn record_successful_login(&self, id: CustomerId, at: Timestamp) -> Result<()> {
         self.0.record_successful_login(id, at).await
     }
+    async fn bump_security_stamp(&self, id: CustomerId) -> Result<u64> {
+        self.0.bump_security_stamp(id).await
+    }
     async fn delete_customer(&self, id: CustomerId) -> Result<()> {
         self.0.delete_customer(id).await
     }

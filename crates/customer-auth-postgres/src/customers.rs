@@ -14,7 +14,7 @@ macro_rules! select_customer {
     ($where:literal) => {
         concat!(
             "SELECT id, first_name, last_name, email, username, password_hash, roles, status, failed_logins, ",
-            "locked_until, email_confirmed_at, created_at, updated_at FROM customers ",
+            "locked_until, email_confirmed_at, security_stamp, created_at, updated_at FROM customers ",
             $where
         )
     };
@@ -37,6 +37,7 @@ struct CustomerRow {
     failed_logins: i64,
     locked_until: Option<i64>,
     email_confirmed_at: Option<i64>,
+    security_stamp: i64,
     created_at: i64,
     updated_at: i64,
 }
@@ -49,6 +50,7 @@ impl TryFrom<CustomerRow> for Customer {
             .ok_or_else(|| Error::Corrupt(format!("unknown customer status {:?}", row.status)))?;
         let failed_logins = u32::try_from(row.failed_logins)
             .map_err(|_| Error::Corrupt(format!("a failed-login count of {} is out of range", row.failed_logins)))?;
+        let security_stamp = stamp_value(row.security_stamp)?;
         Ok(Self {
             id: CustomerId::from_uuid(row.id),
             first_name: row.first_name,
@@ -61,6 +63,7 @@ impl TryFrom<CustomerRow> for Customer {
             failed_logins,
             locked_until: row.locked_until.map(Timestamp::from_unix),
             email_confirmed_at: row.email_confirmed_at.map(Timestamp::from_unix),
+            security_stamp,
             created_at: Timestamp::from_unix(row.created_at),
             updated_at: Timestamp::from_unix(row.updated_at),
         })
@@ -69,6 +72,11 @@ impl TryFrom<CustomerRow> for Customer {
 
 fn roles(customer: &Customer) -> Vec<&str> {
     customer.roles.iter().map(String::as_str).collect()
+}
+
+/// A security stamp read back from its (signed) column.
+fn stamp_value(stamp: i64) -> Result<u64> {
+    u64::try_from(stamp).map_err(|_| Error::Corrupt(format!("a security stamp of {stamp} is out of range")))
 }
 
 /// `NotFound` when an update or delete by id touched no row.
@@ -94,8 +102,8 @@ impl CustomerStore for PostgresStore {
         // one wins and the other gets the duplicate error.
         sqlx::query(
             "INSERT INTO customers (id, first_name, last_name, email, email_key, username, username_key, \
-             password_hash, roles, status, failed_logins, locked_until, email_confirmed_at, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+             password_hash, roles, status, failed_logins, locked_until, email_confirmed_at, security_stamp, created_at, \
+             updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         )
         .bind(customer.id.as_uuid())
         .bind(&customer.first_name)
@@ -110,6 +118,9 @@ impl CustomerStore for PostgresStore {
         .bind(i64::from(customer.failed_logins))
         .bind(customer.locked_until.map(Timestamp::as_unix))
         .bind(customer.email_confirmed_at.map(Timestamp::as_unix))
+        .bind(i64::try_from(customer.security_stamp).map_err(|_| {
+            Error::Corrupt(format!("a security stamp of {} does not fit the column", customer.security_stamp))
+        })?)
         .bind(customer.created_at.as_unix())
         .bind(customer.updated_at.as_unix())
         .execute(self.db())
@@ -218,6 +229,17 @@ impl CustomerStore for PostgresStore {
             .with_timeout(self)
             .await?;
         found(done)
+    }
+
+    async fn bump_security_stamp(&self, id: CustomerId) -> Result<u64> {
+        let stamp: Option<i64> = sqlx::query_scalar(
+            "UPDATE customers SET security_stamp = security_stamp + 1 WHERE id = $1 RETURNING security_stamp",
+        )
+        .bind(id.as_uuid())
+        .fetch_optional(self.db())
+        .with_timeout(self)
+        .await?;
+        stamp_value(stamp.ok_or(Error::NotFound)?)
     }
 
     async fn delete_customer(&self, id: CustomerId) -> Result<()> {

@@ -30,6 +30,7 @@ fn fields(customer: &Customer) -> Result<Vec<(&'static str, String)>> {
         ("failed_logins", customer.failed_logins.to_string()),
         ("locked_until", optional_timestamp(customer.locked_until)),
         ("email_confirmed_at", optional_timestamp(customer.email_confirmed_at)),
+        ("security_stamp", customer.security_stamp.to_string()),
         ("created_at", customer.created_at.as_unix().to_string()),
         ("updated_at", customer.updated_at.as_unix().to_string()),
     ])
@@ -56,6 +57,13 @@ fn parse(mut hash: HashMap<String, String>) -> Result<Option<Customer>> {
     let email_confirmed_at = match hash.remove("email_confirmed_at").as_deref() {
         None | Some("") => None,
         Some(at) => Some(Timestamp::from_unix(number("email_confirmed_at", at)?)),
+    };
+    // Absent from hashes written before the stamp existed: 0, as for a new customer.
+    let security_stamp = match hash.remove("security_stamp").as_deref() {
+        None => 0,
+        Some(stamp) => stamp
+            .parse::<u64>()
+            .map_err(|_| Error::Corrupt(format!("a customer's security_stamp is {stamp:?}, not a number")))?,
     };
     let mut take =
         |name: &str| hash.remove(name).ok_or_else(|| Error::Corrupt(format!("a customer hash has no {name:?} field")));
@@ -89,6 +97,7 @@ fn parse(mut hash: HashMap<String, String>) -> Result<Option<Customer>> {
         failed_logins,
         locked_until,
         email_confirmed_at,
+        security_stamp,
         created_at,
         updated_at,
     }))
@@ -270,6 +279,14 @@ impl CustomerStore for RedisStore {
 
     async fn record_successful_login(&self, id: CustomerId, _at: Timestamp) -> Result<()> {
         self.set_fields(id, vec![("failed_logins", "0".to_owned()), ("locked_until", String::new())]).await
+    }
+
+    async fn bump_security_stamp(&self, id: CustomerId) -> Result<u64> {
+        let hash = self.keys().customer(id);
+        let script = &self.scripts().bump_security_stamp;
+        let stamp: Option<u64> =
+            self.run(|mut conn| async move { script.key(hash).invoke_async(&mut conn).await }).await?;
+        stamp.ok_or(Error::NotFound)
     }
 
     async fn delete_customer(&self, id: CustomerId) -> Result<()> {

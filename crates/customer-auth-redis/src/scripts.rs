@@ -135,6 +135,14 @@ redis.call('HSET', KEYS[1], unpack(ARGV))
 return 1
 ";
 
+/// KEYS: customer hash. Moves the security stamp on, only for a customer that exists (HINCRBY
+/// alone would make a hash of one field out of a deleted customer). Returns the new stamp, or
+/// nil when there is no such customer.
+const BUMP_SECURITY_STAMP: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+return redis.call('HINCRBY', KEYS[1], 'security_stamp', 1)
+";
+
 /// KEYS: customer hash. ARGV: threshold, then the lock end (unix seconds) for `threshold + 0`
 /// failures, `threshold + 1`, and so on; past the last one the lock stops growing. Counting
 /// and locking in one step, so concurrent guesses each see the count the one before left.
@@ -231,6 +239,7 @@ pub(crate) struct Scripts {
     pub(crate) update_customer: Script,
     pub(crate) find_by_index: Script,
     pub(crate) set_fields: Script,
+    pub(crate) bump_security_stamp: Script,
     pub(crate) record_failed_login: Script,
     pub(crate) delete_customer: Script,
     pub(crate) create_token: Script,
@@ -249,6 +258,7 @@ impl Scripts {
             update_customer: Script::new(UPDATE_CUSTOMER),
             find_by_index: Script::new(FIND_BY_INDEX),
             set_fields: Script::new(SET_FIELDS),
+            bump_security_stamp: Script::new(BUMP_SECURITY_STAMP),
             record_failed_login: Script::new(RECORD_FAILED_LOGIN),
             delete_customer: Script::new(DELETE_CUSTOMER),
             create_token: Script::new(CREATE_TOKEN),

@@ -15,7 +15,7 @@ macro_rules! select_customer {
     ($where:literal) => {
         concat!(
             "SELECT id, first_name, last_name, email, username, password_hash, roles, status, failed_logins, ",
-            "locked_until, email_confirmed_at, created_at, updated_at FROM customers ",
+            "locked_until, email_confirmed_at, security_stamp, created_at, updated_at FROM customers ",
             $where
         )
     };
@@ -38,6 +38,7 @@ struct CustomerRow {
     failed_logins: i64,
     locked_until: Option<i64>,
     email_confirmed_at: Option<i64>,
+    security_stamp: i64,
     created_at: i64,
     updated_at: i64,
 }
@@ -54,6 +55,8 @@ impl TryFrom<CustomerRow> for Customer {
             .ok_or_else(|| Error::Corrupt(format!("unknown customer status {:?}", row.status)))?;
         let failed_logins = u32::try_from(row.failed_logins)
             .map_err(|_| Error::Corrupt(format!("a failed-login count of {} is out of range", row.failed_logins)))?;
+        let security_stamp = u64::try_from(row.security_stamp)
+            .map_err(|_| Error::Corrupt(format!("a security stamp of {} is out of range", row.security_stamp)))?;
         Ok(Self {
             id: CustomerId::from_uuid(Uuid::from_bytes(id)),
             first_name: row.first_name,
@@ -66,6 +69,7 @@ impl TryFrom<CustomerRow> for Customer {
             failed_logins,
             locked_until: row.locked_until.map(Timestamp::from_unix),
             email_confirmed_at: row.email_confirmed_at.map(Timestamp::from_unix),
+            security_stamp,
             created_at: Timestamp::from_unix(row.created_at),
             updated_at: Timestamp::from_unix(row.updated_at),
         })
@@ -74,6 +78,11 @@ impl TryFrom<CustomerRow> for Customer {
 
 fn roles_json(roles: &Roles) -> Result<String> {
     serde_json::to_string(roles).map_err(Error::backend)
+}
+
+/// A security stamp as the column holds it (SQLite integers are signed).
+fn stamp_column(stamp: u64) -> Result<i64> {
+    i64::try_from(stamp).map_err(|_| Error::Corrupt(format!("a security stamp of {stamp} does not fit the column")))
 }
 
 /// `NotFound` when an update or delete by id touched no row.
@@ -99,8 +108,8 @@ impl CustomerStore for SqliteStore {
         // one wins and the other gets the duplicate error.
         sqlx::query(
             "INSERT INTO customers (id, first_name, last_name, email, email_key, username, username_key, \
-             password_hash, roles, status, failed_logins, locked_until, email_confirmed_at, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+             password_hash, roles, status, failed_logins, locked_until, email_confirmed_at, security_stamp, created_at, \
+             updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         )
         .bind(customer.id.as_bytes().as_slice())
         .bind(&customer.first_name)
@@ -115,6 +124,7 @@ impl CustomerStore for SqliteStore {
         .bind(i64::from(customer.failed_logins))
         .bind(customer.locked_until.map(Timestamp::as_unix))
         .bind(customer.email_confirmed_at.map(Timestamp::as_unix))
+        .bind(stamp_column(customer.security_stamp)?)
         .bind(customer.created_at.as_unix())
         .bind(customer.updated_at.as_unix())
         .execute(self.writer())
@@ -221,6 +231,18 @@ impl CustomerStore for SqliteStore {
             .await
             .map_err(store_error)?;
         found(done)
+    }
+
+    async fn bump_security_stamp(&self, id: CustomerId) -> Result<u64> {
+        let stamp: Option<i64> = sqlx::query_scalar(
+            "UPDATE customers SET security_stamp = security_stamp + 1 WHERE id = ?1 RETURNING security_stamp",
+        )
+        .bind(id.as_bytes().as_slice())
+        .fetch_optional(self.writer())
+        .await
+        .map_err(store_error)?;
+        let stamp = stamp.ok_or(Error::NotFound)?;
+        u64::try_from(stamp).map_err(|_| Error::Corrupt(format!("a security stamp of {stamp} is out of range")))
     }
 
     async fn delete_customer(&self, id: CustomerId) -> Result<()> {

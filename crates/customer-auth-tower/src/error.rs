@@ -22,17 +22,24 @@ pub enum Error {
     /// in front of it.
     #[error("no session on this request; wrap the router (outermost) in customer_auth_tower::SessionLayer")]
     MissingSessionLayer,
+    /// The customer's account changed while they were logging in (password changed or reset,
+    /// disabled, deleted, roles changed, logged out everywhere): the login's session was
+    /// deleted. Answers 409; a login form should ask the customer to log in again.
+    #[error("the account changed while logging in; the login was refused, log in again")]
+    AccountChanged,
     /// A handler asked for the whole customer, but the session layer has no customer store.
     #[error("no customer store to load the customer from; configure SessionLayer::with_customer_store")]
     NoCustomerStore,
 }
 
 impl Error {
-    /// The status code this error answers with: 503 while a store is unavailable, 500 for
-    /// everything else (these are server faults, never the client's).
+    /// The status code this error answers with: 503 while a store is unavailable, 409 for a
+    /// login refused because the account changed meanwhile, 500 for everything else (these are
+    /// server faults, never the client's).
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Store(err) if err.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
+            Self::AccountChanged => StatusCode::CONFLICT,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -41,9 +48,12 @@ impl Error {
     /// a `tracing` error event, never into the response.
     pub fn to_response(&self) -> Response<Full<Bytes>> {
         let status = self.status();
-        tracing::error!(error = %self, status = status.as_u16(), "customer-auth could not serve the request");
+        if status.is_server_error() {
+            tracing::error!(error = %self, status = status.as_u16(), "customer-auth could not serve the request");
+        }
         let body = match status {
             StatusCode::SERVICE_UNAVAILABLE => "Service temporarily unavailable, please try again shortly.",
+            StatusCode::CONFLICT => "Your account changed while you were logging in; please log in again.",
             _ => "Internal server error.",
         };
         let mut response = plain(status, body);

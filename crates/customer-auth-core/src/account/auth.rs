@@ -120,6 +120,7 @@ impl Auth {
             failed_logins: 0,
             locked_until: None,
             email_confirmed_at: None,
+            security_stamp: 0,
             created_at: now,
             updated_at: now,
         };

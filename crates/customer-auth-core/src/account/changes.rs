@@ -1,6 +1,12 @@
 //! What changes an account after registration: password change, roles, status, deletion and
 //! ending sessions. Each change that could leave a session with a stale principal (the
 //! session carries username, roles and status) ends the customer's sessions in the same call.
+//!
+//! The order is the same everywhere: the change is stored, then the customer's security stamp
+//! moves on, then the sessions end. A login that read the customer before the change finds
+//! another stamp when it checks right after writing its session (and gives the session up), or
+//! checked before the stamp moved, and then wrote its session before the sessions ended; a
+//! login that read the customer after the change sees the change itself.
 
 use std::sync::Arc;
 
@@ -51,9 +57,32 @@ impl Auth {
         Err(Error::InvalidCredentials)
     }
 
+    /// Moves the customer's security stamp on, then ends their sessions: what every change that
+    /// ends sessions does once the change itself is stored (see the module docs for why in
+    /// this order). Returns the new stamp and how many sessions ended. A customer deleted
+    /// meanwhile has no stamp to move; their sessions end all the same.
+    pub(crate) async fn stamp_and_end_sessions(
+        &self,
+        sessions: &Arc<dyn SessionStore>,
+        id: CustomerId,
+    ) -> Result<(Option<u64>, u64)> {
+        let stamp = self.bump_stamp(id).await?;
+        Ok((stamp, sessions.delete_customer_sessions(id).await?))
+    }
+
+    /// The customer's stamp moved on; `None` when the customer is gone.
+    async fn bump_stamp(&self, id: CustomerId) -> Result<Option<u64>> {
+        match self.inner.customers.bump_security_stamp(id).await {
+            Ok(stamp) => Ok(Some(stamp)),
+            Err(Error::NotFound) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
     /// Ends every session of the customer (log out everywhere) and returns how many there were.
+    /// A login under way at the same time ends too.
     pub async fn end_sessions(&self, id: CustomerId) -> Result<u64> {
-        let ended = self.session_store()?.delete_customer_sessions(id).await?;
+        let (_, ended) = self.stamp_and_end_sessions(self.session_store()?, id).await?;
         tracing::info!(target: AUDIT, customer_id = %id, sessions = ended, outcome = "success", "logged out everywhere");
         Ok(ended)
     }
@@ -68,6 +97,9 @@ impl Auth {
     /// Ends every session of the customer except `keep` (the one asking) and returns how many.
     pub async fn end_other_sessions(&self, id: CustomerId, keep: &SessionKey) -> Result<u64> {
         let store = self.session_store()?;
+        // A login under way elsewhere would otherwise survive: it is not in the list yet. The
+        // session kept here passed its own check long ago.
+        self.bump_stamp(id).await?;
         let mut ended = 0;
         for (key, _) in store.list_customer_sessions(id).await? {
             if key != *keep {
@@ -102,7 +134,9 @@ impl Auth {
         self.inner.customers.set_password_hash(id, &hash, now).await?;
         customer.password_hash = hash;
         customer.updated_at = now;
-        sessions.delete_customer_sessions(id).await?;
+        let (stamp, _) = self.stamp_and_end_sessions(sessions, id).await?;
+        // The caller may log this browser in again, with the stamp as it is now.
+        customer.security_stamp = stamp.unwrap_or(customer.security_stamp);
         tracing::info!(target: AUDIT, customer_id = %id, outcome = "success", "password changed");
         Ok(customer)
     }
@@ -120,8 +154,8 @@ impl Auth {
     }
 
     /// Applies `change` to what the sessions carry of the customer (status, roles), stores it,
-    /// then ends the sessions: after the update, so a login racing with it either sees the
-    /// change or has its session ended here.
+    /// then moves the stamp on and ends the sessions: a login racing with it sees the change,
+    /// or finds the stamp moved and gives its session up, or has its session ended here.
     async fn change_principal(
         &self,
         id: CustomerId,
@@ -132,7 +166,8 @@ impl Auth {
         let mut customer = self.existing(id).await?;
         change(&mut customer);
         self.inner.customers.update_customer(&customer).await?;
-        let sessions_ended = sessions.delete_customer_sessions(id).await?;
+        let (stamp, sessions_ended) = self.stamp_and_end_sessions(sessions, id).await?;
+        customer.security_stamp = stamp.unwrap_or(customer.security_stamp);
         let roles = customer.roles.iter().map(String::as_str).collect::<Vec<_>>().join(",");
         tracing::info!(
             target: AUDIT,
@@ -153,8 +188,10 @@ impl Auth {
         let sessions = self.session_store()?;
         let customer = self.existing(id).await?;
         self.confirm_password(&customer, password, "account deletion").await?;
-        sessions.delete_customer_sessions(id).await?;
+        // The customer goes first: a login that checks after this finds nobody, and one that
+        // checked before wrote its session before the sessions below end.
         self.inner.customers.delete_customer(id).await?;
+        sessions.delete_customer_sessions(id).await?;
         tracing::info!(target: AUDIT, customer_id = %id, outcome = "success", "account deleted");
         Ok(())
     }

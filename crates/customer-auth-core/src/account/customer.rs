@@ -121,6 +121,13 @@ pub struct Customer {
     /// `None` until then. Set by [`CustomerStore::confirm_email`](crate::CustomerStore::confirm_email),
     /// never by `update_customer`.
     pub email_confirmed_at: Option<Timestamp>,
+    /// Moves whenever something ends the customer's sessions (password change or reset, status
+    /// or role change, deletion, log out everywhere), before the sessions end: a login copies it
+    /// and checks it again right after writing its session, so a login that raced the change
+    /// never keeps a session. Changed only by
+    /// [`CustomerStore::bump_security_stamp`](crate::CustomerStore::bump_security_stamp), never by
+    /// `update_customer`; a new customer starts at 0.
+    pub security_stamp: u64,
     /// When the customer registered.
     pub created_at: Timestamp,
     /// When the record last changed.

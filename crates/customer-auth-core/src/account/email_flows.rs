@@ -136,7 +136,8 @@ impl Auth {
             self.inner.customers.confirm_email(id, now).await?;
             customer.email_confirmed_at = Some(now);
         }
-        sessions.delete_customer_sessions(id).await?;
+        let (stamp, _) = self.stamp_and_end_sessions(sessions, id).await?;
+        customer.security_stamp = stamp.unwrap_or(customer.security_stamp);
         customer.password_hash = hash;
         customer.failed_logins = 0;
         customer.locked_until = None;

@@ -24,6 +24,7 @@ pub fn customer(tag: &str) -> Customer {
         failed_logins: 0,
         locked_until: None,
         email_confirmed_at: None,
+        security_stamp: 0,
         created_at: now,
         updated_at: now,
     }

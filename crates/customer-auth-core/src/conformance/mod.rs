@@ -21,6 +21,7 @@
 pub mod at_rest;
 mod customers;
 pub mod fixtures;
+mod security_stamp;
 mod sessions;
 mod tokens;
 
@@ -47,6 +48,7 @@ pub async fn run_all(customers: Arc<dyn CustomerStore>, sessions: Arc<dyn Sessio
 /// Runs every [`CustomerStore`] check, single-use tokens included.
 pub async fn run_customer_store(store: Arc<dyn CustomerStore>) -> Result<(), Failure> {
     customers::run(&store).await?;
+    security_stamp::run(&store).await?;
     tokens::run(&store).await
 }
 

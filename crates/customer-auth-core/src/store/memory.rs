@@ -134,6 +134,7 @@ impl CustomerStore for MemoryStore {
             stored.failed_logins,
             stored.locked_until,
             stored.email_confirmed_at,
+            stored.security_stamp,
             stored.created_at,
         );
         *stored = customer.clone();
@@ -142,6 +143,7 @@ impl CustomerStore for MemoryStore {
             stored.failed_logins,
             stored.locked_until,
             stored.email_confirmed_at,
+            stored.security_stamp,
             stored.created_at,
         ) = kept;
         stored.updated_at = Timestamp::now();
@@ -172,6 +174,13 @@ impl CustomerStore for MemoryStore {
         customer.failed_logins = 0;
         customer.locked_until = None;
         Ok(())
+    }
+
+    async fn bump_security_stamp(&self, id: CustomerId) -> Result<u64> {
+        let mut state = self.state();
+        let customer = state.customer_mut(id)?;
+        customer.security_stamp = customer.security_stamp.wrapping_add(1);
+        Ok(customer.security_stamp)
     }
 
     async fn delete_customer(&self, id: CustomerId) -> Result<()> {

@@ -46,6 +46,8 @@ pub trait CustomerStore: std::fmt::Debug + Send + Sync + 'static {
     async fn list_customers(&self, after: Option<CustomerId>, limit: u32) -> Result<Vec<Customer>>;
 
     /// Replaces a customer's names, email, username, roles and status, and sets `updated_at`.
+    /// Never writes `security_stamp`, which only [`bump_security_stamp`](Self::bump_security_stamp)
+    /// moves, so a change read before a bump cannot take it back.
     /// [`Error::NotFound`] when the customer is gone; duplicate errors
     /// as for `create_customer` when the new username or email is taken.
     async fn update_customer(&self, customer: &Customer) -> Result<()>;
@@ -58,6 +60,11 @@ pub trait CustomerStore: std::fmt::Debug + Send + Sync + 'static {
 
     /// Resets the failed-login count and lifts any lock.
     async fn record_successful_login(&self, id: CustomerId, at: Timestamp) -> Result<()>;
+
+    /// Moves the customer's security stamp on, atomically, and returns the new value.
+    /// [`Error::NotFound`] when the customer is gone. Called before anything ends the customer's
+    /// sessions, so that a login racing the change sees a stamp other than the one it read.
+    async fn bump_security_stamp(&self, id: CustomerId) -> Result<u64>;
 
     /// Deletes a customer and every token issued to them.
     /// [`Error::NotFound`] when already gone.

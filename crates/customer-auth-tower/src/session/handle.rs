@@ -55,6 +55,8 @@ struct Current {
     record: SessionRecord,
     stored: bool,
     dirty: bool,
+    /// Stored by a login before the response: the browser still has to be sent the cookie.
+    new_cookie: bool,
 }
 
 impl State {
@@ -124,7 +126,7 @@ impl Session {
         if dirty {
             record.touch(now, config.idle_timeout);
         }
-        state.current = Some(Current { id: id.clone(), record, stored: true, dirty });
+        state.current = Some(Current { id: id.clone(), record, stored: true, dirty, new_cookie: false });
         Ok(())
     }
 
@@ -138,7 +140,8 @@ impl Session {
             // A fresh id, never the one from the cookie: an id the store does not know is
             // never adopted, so nobody can choose another visitor's id in advance.
             let id = SessionId::generate()?;
-            state.current = Some(Current { id, record: self.fresh_record(), stored: false, dirty: false });
+            state.current =
+                Some(Current { id, record: self.fresh_record(), stored: false, dirty: false, new_cookie: false });
         }
         state.current.as_mut().ok_or(Error::MissingSessionLayer)
     }
@@ -200,6 +203,13 @@ impl Session {
     /// Logs `customer` in. The session gets a new id (the old one is deleted from the store,
     /// so an id planted before login is worthless after it), a new lifetime and a new CSRF
     /// token; the target URL and other data carry over.
+    ///
+    /// With a customer store ([`SessionLayer::with_customer_store`](crate::SessionLayer::with_customer_store)),
+    /// the new session is written at once and the customer read again: when their security
+    /// stamp moved since `customer` was read (a password change or reset, a disable, a role
+    /// change, "log out everywhere" raced this login) or the customer is gone or disabled, the
+    /// session is deleted and the login refused with [`Error::AccountChanged`]. A login that
+    /// raced an account change therefore never keeps a session.
     pub async fn login(&self, customer: &Customer) -> Result<(), Error> {
         let mut state = self.state().await?;
         let carried = state.current.as_mut().map(|current| std::mem::take(&mut current.record.data));
@@ -215,8 +225,25 @@ impl Session {
                 record.data.insert(SessionRecord::USER_AGENT_KEY.to_owned(), json);
             }
         }
-        state.current = Some(Current { id: SessionId::generate()?, record, stored: false, dirty: true });
+        let id = SessionId::generate()?;
         state.customer = Some(Some(customer.clone()));
+        let Some(customers) = self.inner.config.customers.as_ref() else {
+            state.current = Some(Current { id, record, stored: false, dirty: true, new_cookie: false });
+            return Ok(());
+        };
+        let key = id.key();
+        self.inner.config.store.create_session(&key, &record).await?;
+        state.current = Some(Current { id, record, stored: true, dirty: false, new_cookie: true });
+        let now = customers.find_customer(customer.id).await?;
+        let unchanged = now
+            .is_some_and(|now| now.security_stamp == customer.security_stamp && now.status == CustomerStatus::Active);
+        if !unchanged {
+            state.current = None;
+            state.customer = Some(None);
+            self.inner.config.store.delete_session(&key).await?;
+            tracing::info!(target: "customer_auth::audit", customer_id = %customer.id, outcome = "account_changed", "login refused");
+            return Err(Error::AccountChanged);
+        }
         Ok(())
     }
 
@@ -291,7 +318,7 @@ impl Session {
             return false;
         }
         let stored = state.current.as_ref().is_some_and(|current| current.stored);
-        state.current.as_ref().is_some_and(|current| current.dirty)
+        state.current.as_ref().is_some_and(|current| current.dirty || current.new_cookie)
             || !state.ended.is_empty()
             || (self.inner.cookie_id.is_some() && !stored)
     }
@@ -319,6 +346,10 @@ impl Session {
                 set_cookie = cookie::set_cookie(config, &current.id);
             }
             current.dirty = false;
+        }
+        if let Some(current) = state.current.as_mut().filter(|current| current.new_cookie && current.stored) {
+            current.new_cookie = false;
+            set_cookie = cookie::set_cookie(config, &current.id);
         }
         // Deleted after the new session is safely stored: a failure in between leaves the
         // customer logged in or logged out, never neither.

@@ -42,4 +42,5 @@ mod csrf;
 mod fixation;
 mod guards;
 mod lazy;
+mod login_races;
 mod redirects;
