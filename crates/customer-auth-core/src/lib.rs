@@ -50,7 +50,7 @@ pub use account::token;
 pub use account::{
     AccountChange, Auth, CONFIRMATION_LINK_LIFETIME, Customer, CustomerId, CustomerStatus, FailedLogin, FieldErrors,
     LockoutPolicy, MAX_EMAIL_CHARS, MAX_NAME_CHARS, MAX_PASSWORD_BYTES, MAX_USERNAME_CHARS, MIN_PASSWORD_CHARS,
-    MIN_USERNAME_CHARS, NewCustomer, RESET_LINK_LIFETIME, Registration, Roles, email_key, username_key,
+    MIN_USERNAME_CHARS, NewCustomer, RESET_LINK_LIFETIME, Registered, Registration, Roles, email_key, username_key,
     validate_new_password,
 };
 pub use error::{BoxError, Error, Result};

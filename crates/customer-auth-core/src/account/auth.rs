@@ -24,6 +24,8 @@ pub(crate) struct Settings {
     pub(crate) mail: Option<MailSettings>,
     /// Whether a login needs a confirmed email address.
     pub(crate) require_confirmed_email: bool,
+    /// Whether `sign_up` hides a taken email address.
+    pub(crate) paranoid_registration: bool,
 }
 
 /// A mailer and the site's base URL (`https://shop.example`), for the links in account email.
@@ -43,12 +45,13 @@ impl Auth {
             lockout: LockoutPolicy::default(),
             mail: None,
             require_confirmed_email: false,
+            paranoid_registration: false,
         };
         Self { inner: Arc::new(settings) }
     }
 
     /// Changes a setting; only builders call it, before the `Auth` is shared.
-    fn with(mut self, change: impl FnOnce(&mut Settings)) -> Self {
+    pub(crate) fn with_setting(mut self, change: impl FnOnce(&mut Settings)) -> Self {
         change(Arc::make_mut(&mut self.inner));
         self
     }
@@ -57,14 +60,14 @@ impl Auth {
     /// or the account is deleted. The account methods refuse to run without it, since they
     /// would leave sessions alive with a stale principal.
     pub fn with_sessions(self, sessions: Arc<dyn SessionStore>) -> Self {
-        self.with(|settings| settings.sessions = Some(sessions))
+        self.with_setting(|settings| settings.sessions = Some(sessions))
     }
 
     /// Sends account email (password reset and confirmation links) through `mailer`, with links
     /// under `base_url`, e.g. `https://shop.example` gives `https://shop.example/reset/<token>`.
     pub fn with_mailer(self, mailer: Arc<dyn Mailer>, base_url: impl Into<String>) -> Self {
         let base_url = base_url.into().trim_end_matches('/').to_owned();
-        self.with(|settings| settings.mail = Some(MailSettings { mailer, base_url }))
+        self.with_setting(|settings| settings.mail = Some(MailSettings { mailer, base_url }))
     }
 
     /// Requires a confirmed email address before login (off by default). Registration then
@@ -72,7 +75,7 @@ impl Auth {
     /// [`Error::EmailNotConfirmed`] to the right password until the link is followed. Needs
     /// [`with_mailer`](Self::with_mailer).
     pub fn with_email_confirmation(self, required: bool) -> Self {
-        self.with(|settings| settings.require_confirmed_email = required)
+        self.with_setting(|settings| settings.require_confirmed_email = required)
     }
 
     /// True when a login needs a confirmed email address.
@@ -82,12 +85,12 @@ impl Auth {
 
     /// Uses `hasher` (another cost or concurrency) for new hashes and verification.
     pub fn with_hasher(self, hasher: PasswordHasher) -> Self {
-        self.with(|settings| settings.hasher = hasher)
+        self.with_setting(|settings| settings.hasher = hasher)
     }
 
     /// Uses `lockout` to lock accounts after failed logins.
     pub fn with_lockout(self, lockout: LockoutPolicy) -> Self {
-        self.with(|settings| settings.lockout = lockout)
+        self.with_setting(|settings| settings.lockout = lockout)
     }
 
     /// The customer store.

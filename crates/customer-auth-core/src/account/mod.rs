@@ -9,6 +9,7 @@ mod email_flows;
 mod field_errors;
 mod lockout;
 pub(crate) mod registration;
+mod sign_up;
 pub mod token;
 
 pub use auth::Auth;
@@ -21,3 +22,4 @@ pub use registration::{
     MAX_EMAIL_CHARS, MAX_NAME_CHARS, MAX_PASSWORD_BYTES, MAX_USERNAME_CHARS, MIN_PASSWORD_CHARS, MIN_USERNAME_CHARS,
     NewCustomer, Registration, validate_new_password,
 };
+pub use sign_up::Registered;
