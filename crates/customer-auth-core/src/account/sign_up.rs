@@ -11,7 +11,7 @@ const AUDIT: &str = "customer_auth::audit";
 #[must_use]
 pub enum Registered {
     /// A new customer was stored (and, with email confirmation, sent a link).
-    Created(Customer),
+    Created(Box<Customer>),
     /// Paranoid registration only: the email address already has an account. Nothing was
     /// stored; its owner was mailed that someone tried to register with it.
     OwnerNotified,
@@ -68,7 +68,7 @@ impl Auth {
     pub async fn sign_up(&self, registration: Registration) -> Result<Registered> {
         let email = registration.email.clone();
         match self.register(registration).await {
-            Ok(customer) => Ok(Registered::Created(customer)),
+            Ok(customer) => Ok(Registered::Created(Box::new(customer))),
             Err(Error::DuplicateEmail) if self.inner.paranoid_registration => {
                 self.notify_owner(&email).await?;
                 Ok(Registered::OwnerNotified)
