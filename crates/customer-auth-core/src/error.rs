@@ -25,6 +25,15 @@ pub enum Error {
     /// Unknown username, wrong password or a locked account: deliberately one answer.
     #[error("invalid credentials, try again")]
     InvalidCredentials,
+    /// Too many failed logins for this account from this client (or, for a client the account
+    /// has not logged in from before, from everywhere): no password is checked until the
+    /// budget refills or the owner follows an unlock link. Said whatever the password, so it
+    /// tells nothing about it; unknown usernames get it too, so it tells nothing of who has
+    /// an account either.
+    #[error(
+        "this account is temporarily locked after too many failed logins; try again later or ask for an unlock link by email"
+    )]
+    TemporarilyLocked,
     /// The password was right but the account is disabled.
     #[error("this account is disabled; an administrator can enable it again")]
     AccountDisabled,

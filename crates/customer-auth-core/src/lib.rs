@@ -48,10 +48,10 @@ mod timestamp;
 
 pub use account::token;
 pub use account::{
-    AccountChange, Auth, CONFIRMATION_LINK_LIFETIME, Customer, CustomerId, CustomerStatus, FailedLogin, FieldErrors,
-    LockoutPolicy, MAX_EMAIL_CHARS, MAX_NAME_CHARS, MAX_PASSWORD_BYTES, MAX_USERNAME_CHARS, MIN_PASSWORD_CHARS,
-    MIN_USERNAME_CHARS, NewCustomer, RESET_LINK_LIFETIME, Registered, Registration, Roles, email_key, username_key,
-    validate_new_password,
+    AccountChange, AttemptKey, Auth, CONFIRMATION_LINK_LIFETIME, ClientBudget, Customer, CustomerId, CustomerStatus,
+    DeviceKey, FailedLogin, FieldErrors, KnownDevice, LockoutPolicy, LoginClient, MAX_EMAIL_CHARS, MAX_NAME_CHARS,
+    MAX_PASSWORD_BYTES, MAX_USERNAME_CHARS, MIN_PASSWORD_CHARS, MIN_USERNAME_CHARS, NewCustomer, RESET_LINK_LIFETIME,
+    Registered, Registration, Roles, UNLOCK_LINK_LIFETIME, email_key, username_key, validate_new_password,
 };
 pub use error::{BoxError, Error, Result};
 #[cfg(feature = "smtp")]

@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use std::time::Duration;
 
 use customer_auth_core::{
-    Customer, CustomerId, CustomerStore, Error, FailedLogin, LockoutPolicy, MemoryStore, PasswordHash, Result,
-    SessionKey, SessionRecord, SessionStore, Timestamp, TokenKey, TokenPurpose, TokenRecord, conformance,
+    AttemptKey, Customer, CustomerId, CustomerStore, Error, FailedLogin, LockoutPolicy, MemoryStore, PasswordHash,
+    Result, SessionKey, SessionRecord, SessionStore, Timestamp, TokenKey, TokenPurpose, TokenRecord, conformance,
 };
 
 /// Saves by upserting: a logged-out session written back by a late request comes back to life.
@@ -87,6 +87,15 @@ impl CustomerStore for ReusableTokens {
     }
     async fn bump_security_stamp(&self, id: CustomerId) -> Result<u64> {
         self.0.bump_security_stamp(id).await
+    }
+    async fn count_client_failure(&self, key: &AttemptKey, window: Duration, now: Timestamp) -> Result<u32> {
+        self.0.count_client_failure(key, window, now).await
+    }
+    async fn client_failures(&self, key: &AttemptKey, now: Timestamp) -> Result<u32> {
+        self.0.client_failures(key, now).await
+    }
+    async fn clear_client_failures(&self, key: &AttemptKey) -> Result<()> {
+        self.0.clear_client_failures(key).await
     }
     async fn delete_customer(&self, id: CustomerId) -> Result<()> {
         self.0.delete_customer(id).await

@@ -1,7 +1,9 @@
 use async_trait::async_trait;
+use std::time::Duration;
+
 use customer_auth_core::{
-    Customer, CustomerId, CustomerStatus, CustomerStore, Error, FailedLogin, LockoutPolicy, PasswordHash, Result,
-    Timestamp, TokenKey, TokenPurpose, TokenRecord, email_key, username_key,
+    AttemptKey, Customer, CustomerId, CustomerStatus, CustomerStore, Error, FailedLogin, LockoutPolicy, PasswordHash,
+    Result, Timestamp, TokenKey, TokenPurpose, TokenRecord, email_key, username_key,
 };
 use sqlx::postgres::PgQueryResult;
 use uuid::Uuid;
@@ -240,6 +242,18 @@ impl CustomerStore for PostgresStore {
         .with_timeout(self)
         .await?;
         stamp_value(stamp.ok_or(Error::NotFound)?)
+    }
+
+    async fn count_client_failure(&self, key: &AttemptKey, window: Duration, now: Timestamp) -> Result<u32> {
+        self.count_failure(key, window, now).await
+    }
+
+    async fn client_failures(&self, key: &AttemptKey, now: Timestamp) -> Result<u32> {
+        self.failures(key, now).await
+    }
+
+    async fn clear_client_failures(&self, key: &AttemptKey) -> Result<()> {
+        self.clear_failures(key).await
     }
 
     async fn delete_customer(&self, id: CustomerId) -> Result<()> {

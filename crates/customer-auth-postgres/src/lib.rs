@@ -72,6 +72,7 @@
 
 mod customers;
 mod error;
+mod login_failures;
 mod options;
 mod purge;
 mod session_reader;

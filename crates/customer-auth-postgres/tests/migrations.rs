@@ -43,7 +43,10 @@ async fn migrated_up_to(schema: &common::Schema, names: &[&str]) -> Result<PgCon
 async fn connect_creates_the_schema_and_keeps_everything_in_it() {
     let schema = common::Schema::new().await;
     let store = schema.store().await;
-    assert_eq!(tables_in(&schema.name).await.unwrap(), ["_sqlx_migrations", "customers", "sessions", "tokens"]);
+    assert_eq!(
+        tables_in(&schema.name).await.unwrap(),
+        ["_sqlx_migrations", "customers", "login_failures", "sessions", "tokens"]
+    );
     let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
         .fetch_one(store.pool())
         .await
@@ -103,7 +106,10 @@ async fn the_migrator_is_public_for_deployment_tools() {
         .await
         .unwrap();
     MIGRATOR.run(&mut conn).await.unwrap();
-    assert_eq!(tables_in(&schema.name).await.unwrap(), ["_sqlx_migrations", "customers", "sessions", "tokens"]);
+    assert_eq!(
+        tables_in(&schema.name).await.unwrap(),
+        ["_sqlx_migrations", "customers", "login_failures", "sessions", "tokens"]
+    );
     // The app then connects without migrating.
     let store = schema.options().migrate(false).connect().await.unwrap();
     store.create_customer(&common::customer("grace")).await.unwrap();
@@ -129,7 +135,10 @@ async fn a_schema_from_before_account_security_upgrades_with_its_customers_uncon
     assert_eq!(tables_in(&schema.name).await.unwrap(), ["_sqlx_migrations", "customers", "sessions"]);
 
     let store = schema.store().await;
-    assert_eq!(tables_in(&schema.name).await.unwrap(), ["_sqlx_migrations", "customers", "sessions", "tokens"]);
+    assert_eq!(
+        tables_in(&schema.name).await.unwrap(),
+        ["_sqlx_migrations", "customers", "login_failures", "sessions", "tokens"]
+    );
     let found = store.find_customer(grace.id).await.unwrap().unwrap();
     assert_eq!((found.username.as_str(), found.email_confirmed_at), ("grace", None));
     let token = Token::generate().unwrap();

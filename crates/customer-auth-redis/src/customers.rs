@@ -1,9 +1,10 @@
 use std::collections::HashMap;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use customer_auth_core::{
-    Customer, CustomerId, CustomerStatus, CustomerStore, Error, FailedLogin, LockoutPolicy, PasswordHash, Result,
-    Roles, Timestamp, TokenKey, TokenPurpose, TokenRecord, email_key, username_key,
+    AttemptKey, Customer, CustomerId, CustomerStatus, CustomerStore, Error, FailedLogin, LockoutPolicy, PasswordHash,
+    Result, Roles, Timestamp, TokenKey, TokenPurpose, TokenRecord, email_key, username_key,
 };
 
 use crate::RedisStore;
@@ -287,6 +288,18 @@ impl CustomerStore for RedisStore {
         let stamp: Option<u64> =
             self.run(|mut conn| async move { script.key(hash).invoke_async(&mut conn).await }).await?;
         stamp.ok_or(Error::NotFound)
+    }
+
+    async fn count_client_failure(&self, key: &AttemptKey, window: Duration, now: Timestamp) -> Result<u32> {
+        self.count_failure(key, window, now).await
+    }
+
+    async fn client_failures(&self, key: &AttemptKey, now: Timestamp) -> Result<u32> {
+        self.failures(key, now).await
+    }
+
+    async fn clear_client_failures(&self, key: &AttemptKey) -> Result<()> {
+        self.clear_failures(key).await
     }
 
     async fn delete_customer(&self, id: CustomerId) -> Result<()> {

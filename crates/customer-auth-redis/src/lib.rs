@@ -88,6 +88,7 @@
 mod customers;
 mod error;
 mod keys;
+mod login_failures;
 mod options;
 mod resp;
 mod scripts;

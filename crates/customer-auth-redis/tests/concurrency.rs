@@ -71,7 +71,7 @@ async fn failed_logins_from_32_connections_all_count() {
     let test = TestStore::new().await;
     let customer = common::customer("guessed");
     test.store.create_customer(&customer).await.unwrap();
-    let policy = LockoutPolicy::default();
+    let policy = LockoutPolicy { threshold: 5, ..LockoutPolicy::default() };
     let mut guesses = JoinSet::new();
     for _ in 0..RACERS {
         let store = test.another().await;

@@ -1,7 +1,9 @@
 use async_trait::async_trait;
+use std::time::Duration;
+
 use customer_auth_core::{
-    Customer, CustomerId, CustomerStatus, CustomerStore, Error, FailedLogin, LockoutPolicy, PasswordHash, Result,
-    Roles, Timestamp, TokenKey, TokenPurpose, TokenRecord, email_key, username_key,
+    AttemptKey, Customer, CustomerId, CustomerStatus, CustomerStore, Error, FailedLogin, LockoutPolicy, PasswordHash,
+    Result, Roles, Timestamp, TokenKey, TokenPurpose, TokenRecord, email_key, username_key,
 };
 use sqlx::Sqlite;
 use sqlx::sqlite::SqliteQueryResult;
@@ -243,6 +245,18 @@ impl CustomerStore for SqliteStore {
         .map_err(store_error)?;
         let stamp = stamp.ok_or(Error::NotFound)?;
         u64::try_from(stamp).map_err(|_| Error::Corrupt(format!("a security stamp of {stamp} is out of range")))
+    }
+
+    async fn count_client_failure(&self, key: &AttemptKey, window: Duration, now: Timestamp) -> Result<u32> {
+        self.count_failure(key, window, now).await
+    }
+
+    async fn client_failures(&self, key: &AttemptKey, now: Timestamp) -> Result<u32> {
+        self.failures(key, now).await
+    }
+
+    async fn clear_client_failures(&self, key: &AttemptKey) -> Result<()> {
+        self.clear_failures(key).await
     }
 
     async fn delete_customer(&self, id: CustomerId) -> Result<()> {

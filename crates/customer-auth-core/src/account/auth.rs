@@ -1,8 +1,8 @@
 use std::sync::Arc;
 
 use crate::{
-    Customer, CustomerId, CustomerStatus, CustomerStore, Error, FailedLogin, LockoutPolicy, Mailer, Password,
-    PasswordHasher, Registration, Result, Roles, SessionStore, Timestamp,
+    ClientBudget, Customer, CustomerId, CustomerStatus, CustomerStore, DeviceKey, Error, FailedLogin, LockoutPolicy,
+    LoginClient, Mailer, Password, PasswordHasher, Registration, Result, Roles, SessionStore, Timestamp,
 };
 
 /// The service an app calls to register and log in customers. Cheap to clone: one reference
@@ -20,6 +20,11 @@ pub(crate) struct Settings {
     pub(crate) sessions: Option<Arc<dyn SessionStore>>,
     pub(crate) hasher: PasswordHasher,
     lockout: LockoutPolicy,
+    /// Each client's own failed-login budget per account.
+    pub(crate) client_budget: ClientBudget,
+    /// Signs the cookies of browsers that logged in before; `None` only when the operating
+    /// system's generator failed at start-up, and then every browser counts as new.
+    pub(crate) device_key: Option<DeviceKey>,
     /// How account email goes out, and where its links point.
     pub(crate) mail: Option<MailSettings>,
     /// Whether a login needs a confirmed email address.
@@ -36,13 +41,16 @@ pub(crate) struct MailSettings {
 }
 
 impl Auth {
-    /// An `Auth` over `customers` with bcrypt cost 12 and the default lockout policy.
+    /// An `Auth` over `customers` with bcrypt cost 12, the default lockout policy and client
+    /// budget, and a device key of its own (see [`with_device_key`](Self::with_device_key)).
     pub fn new(customers: Arc<dyn CustomerStore>) -> Self {
         let settings = Settings {
             customers,
             sessions: None,
             hasher: PasswordHasher::default(),
             lockout: LockoutPolicy::default(),
+            client_budget: ClientBudget::default(),
+            device_key: DeviceKey::generate().ok(),
             mail: None,
             require_confirmed_email: false,
             paranoid_registration: false,
@@ -93,6 +101,29 @@ impl Auth {
         self.with_setting(|settings| settings.lockout = lockout)
     }
 
+    /// Gives each client (address, or known browser) `budget` failed logins per account, on top
+    /// of the account's own lockout policy.
+    pub fn with_client_budget(self, budget: ClientBudget) -> Self {
+        self.with_setting(|settings| settings.client_budget = budget)
+    }
+
+    /// Signs device cookies with `key`. Give every app instance that shares customers the same
+    /// key; the default, a key of this process's own, makes a browser new again on another
+    /// instance or after a restart (it then counts by its address, which is only stricter).
+    pub fn with_device_key(self, key: DeviceKey) -> Self {
+        self.with_setting(|settings| settings.device_key = Some(key))
+    }
+
+    /// A device cookie value for `customer`, to set when they log in (or follow an unlock
+    /// link): that browser then keeps its own failed-login budget for the account, and a lock
+    /// that guesses from elsewhere put on the account does not apply to it.
+    pub fn device_cookie(&self, customer: &Customer) -> Result<String> {
+        let key = self.inner.device_key.as_ref().ok_or_else(|| {
+            Error::Config("no device key: the random generator failed at start-up; set one with with_device_key".into())
+        })?;
+        key.issue(customer.id)
+    }
+
     /// The customer store.
     pub fn customers(&self) -> &Arc<dyn CustomerStore> {
         &self.inner.customers
@@ -139,26 +170,75 @@ impl Auth {
         Ok(customer)
     }
 
-    /// Checks a username and password and returns the customer.
-    ///
-    /// An unknown username, a wrong password and a locked account all give
-    /// [`Error::InvalidCredentials`] after the same bcrypt work, so neither the answer nor its
-    /// timing tells whether the account exists. A right password for a disabled account gives
-    /// [`Error::AccountDisabled`]. On success a hash made under an older cost is replaced.
+    /// Checks a username and password and returns the customer, counting failures against
+    /// the account only. A web login should call
+    /// [`authenticate_client`](Self::authenticate_client), which also gives each client a
+    /// budget of its own.
     pub async fn authenticate(&self, username: &str, password: &Password) -> Result<Customer> {
-        let Some(mut customer) = self.inner.customers.find_customer_by_username(username).await? else {
+        self.authenticate_client(username, password, &LoginClient::default()).await
+    }
+
+    /// Checks a username and password from `client` and returns the customer.
+    ///
+    /// An unknown username and a wrong password give [`Error::InvalidCredentials`] after the
+    /// same hashing work, so neither the answer nor its timing tells whether the account
+    /// exists. Failures count twice: against the client (its address, or its device cookie when
+    /// the account logged in from that browser before), which past its [`ClientBudget`] gets
+    /// [`Error::TemporarilyLocked`] for the rest of the window, and against the account, which
+    /// past its [`LockoutPolicy`] is locked for every client but its known browsers. Nobody can
+    /// lock the owner out for good: their browser keeps its own budget, and an unlock link
+    /// ([`request_unlock`](Self::request_unlock)) lifts the account's lock. Locked answers are
+    /// given whatever the password, and for unknown usernames too.
+    ///
+    /// A right password for a disabled account gives [`Error::AccountDisabled`]. On success a
+    /// hash made under an older cost is replaced and the client's failures are forgotten.
+    pub async fn authenticate_client(
+        &self,
+        username: &str,
+        password: &Password,
+        client: &LoginClient,
+    ) -> Result<Customer> {
+        let customers = &self.inner.customers;
+        let device = client.device_cookie.as_deref().and_then(|value| self.inner.device_key.as_ref()?.verify(value));
+        let attempt = client.attempt_key(username, device.as_ref());
+        let budget = self.inner.client_budget;
+        let now = Timestamp::now();
+        if let Some(key) = &attempt
+            && customers.client_failures(key, now).await? >= budget.failures
+        {
             self.inner.hasher.verify_dummy(password).await?;
+            tracing::info!(target: "customer_auth::audit", outcome = "client_locked", "login refused");
+            return Err(Error::TemporarilyLocked);
+        }
+        let Some(mut customer) = customers.find_customer_by_username(username).await? else {
+            self.inner.hasher.verify_dummy(password).await?;
+            if let Some(key) = &attempt {
+                customers.count_client_failure(key, budget.window, now).await?;
+            }
             tracing::info!(target: "customer_auth::audit", outcome = "unknown_username", "login failed");
             return Err(Error::InvalidCredentials);
         };
+        let known_device = device.is_some_and(|device| device.customer_id == customer.id);
         let matches = self.inner.hasher.verify(password, &customer.password_hash).await?;
         let now = Timestamp::now();
-        if customer.is_locked(now) {
-            tracing::info!(target: "customer_auth::audit", customer_id = %customer.id, outcome = "locked", "login failed");
-            return Err(Error::InvalidCredentials);
+        if customer.is_locked(now) && !known_device {
+            if !matches && let Some(key) = &attempt {
+                customers.count_client_failure(key, budget.window, now).await?;
+            }
+            tracing::info!(target: "customer_auth::audit", customer_id = %customer.id, outcome = "locked", "login refused");
+            return Err(Error::TemporarilyLocked);
         }
         if !matches {
-            self.record_failed_login(customer.id).await?;
+            if let Some(key) = &attempt {
+                customers.count_client_failure(key, budget.window, now).await?;
+            }
+            // A known browser spends only its own budget: a thief of its cookie gets no more
+            // guesses than any other client, and the owner's typos never lock the account.
+            if known_device {
+                tracing::info!(target: "customer_auth::audit", customer_id = %customer.id, outcome = "wrong_password", "login failed");
+            } else {
+                self.record_failed_login(customer.id).await?;
+            }
             return Err(Error::InvalidCredentials);
         }
         if customer.status == CustomerStatus::Disabled {
@@ -169,14 +249,17 @@ impl Auth {
             tracing::info!(target: "customer_auth::audit", customer_id = %customer.id, outcome = "email_not_confirmed", "login refused");
             return Err(Error::EmailNotConfirmed);
         }
+        if let Some(key) = &attempt {
+            customers.clear_client_failures(key).await?;
+        }
         if customer.failed_logins > 0 || customer.locked_until.is_some() {
-            self.inner.customers.record_successful_login(customer.id, now).await?;
+            customers.record_successful_login(customer.id, now).await?;
             customer.failed_logins = 0;
             customer.locked_until = None;
         }
         if self.inner.hasher.needs_rehash(&customer.password_hash) {
             let fresh = self.inner.hasher.hash(password).await?;
-            self.inner.customers.set_password_hash(customer.id, &fresh, now).await?;
+            customers.set_password_hash(customer.id, &fresh, now).await?;
             customer.password_hash = fresh;
         }
         tracing::info!(target: "customer_auth::audit", customer_id = %customer.id, outcome = "success", "login");

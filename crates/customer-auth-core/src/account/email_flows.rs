@@ -14,11 +14,13 @@ use crate::{
 pub const RESET_LINK_LIFETIME: Duration = Duration::from_secs(30 * 60);
 /// How long an email confirmation link works.
 pub const CONFIRMATION_LINK_LIFETIME: Duration = Duration::from_secs(48 * 60 * 60);
+/// How long an unlock link works.
+pub const UNLOCK_LINK_LIFETIME: Duration = Duration::from_secs(60 * 60);
 
 const AUDIT: &str = "customer_auth::audit";
 
 impl Auth {
-    fn mail(&self) -> Result<&MailSettings> {
+    pub(crate) fn mail(&self) -> Result<&MailSettings> {
         self.inner.mail.as_ref().ok_or_else(|| {
             Error::Config("account email needs a mailer; build Auth with .with_mailer(mailer, base_url)".into())
         })
@@ -40,6 +42,12 @@ impl Auth {
                 "Confirm your email address",
                 "Welcome! Confirm your email address to start using your account; the link works once, for 48 hours:",
             ),
+            TokenPurpose::Unlock => (
+                UNLOCK_LINK_LIFETIME,
+                "unlock",
+                "Unlock your account",
+                "Someone (we hope you) asked to unlock your account after too many failed logins. Open this link in the browser you log in with to unlock it; it works once, for an hour:",
+            ),
         };
         let token = Token::generate()?;
         self.inner.customers.delete_customer_tokens(customer.id, purpose).await?;
@@ -59,6 +67,22 @@ impl Auth {
         mail.mailer.send(&Email { to: customer.email.clone(), subject: subject.to_owned(), body }).await
     }
 
+    /// Mails `customer` a fresh link of `purpose` in the background, so that neither the
+    /// answer nor its timing tells whether anyone was found; failures are logged.
+    pub(crate) fn send_link_in_background(&self, customer: Customer, purpose: TokenPurpose, event: &'static str) {
+        let auth = self.clone();
+        tokio::spawn(async move {
+            match auth.send_link(&customer, purpose).await {
+                Ok(()) => tracing::info!(target: AUDIT, customer_id = %customer.id, outcome = "sent", "{event}"),
+                Err(err) => {
+                    tracing::error!(target: AUDIT, customer_id = %customer.id, outcome = "failed", error = %err, "{event}");
+                }
+            }
+        }
+        // The request's span (its client address, say) stays on the events.
+        .instrument(tracing::Span::current()));
+    }
+
     pub(crate) async fn send_confirmation(&self, customer: &Customer) -> Result<()> {
         self.send_link(customer, TokenPurpose::EmailConfirmation).await?;
         tracing::info!(target: AUDIT, customer_id = %customer.id, outcome = "sent", "email confirmation requested");
@@ -74,19 +98,7 @@ impl Auth {
             tracing::info!(target: AUDIT, outcome = "unknown_email", "password reset requested");
             return Ok(());
         };
-        let auth = self.clone();
-        tokio::spawn(async move {
-            match auth.send_link(&customer, TokenPurpose::PasswordReset).await {
-                Ok(()) => {
-                    tracing::info!(target: AUDIT, customer_id = %customer.id, outcome = "sent", "password reset requested")
-                }
-                Err(err) => {
-                    tracing::error!(target: AUDIT, customer_id = %customer.id, outcome = "failed", error = %err, "password reset requested");
-                }
-            }
-        }
-        // The request's span (its client address, say) stays on the events.
-        .instrument(tracing::Span::current()));
+        self.send_link_in_background(customer, TokenPurpose::PasswordReset, "password reset requested");
         Ok(())
     }
 

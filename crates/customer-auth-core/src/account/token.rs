@@ -72,17 +72,20 @@ pub enum TokenPurpose {
     PasswordReset,
     /// A "confirm your email address" link.
     EmailConfirmation,
+    /// An "unlock your account" link, for an owner locked out by failed logins.
+    Unlock,
 }
 
 impl TokenPurpose {
     /// Every purpose, for stores that keep one index per purpose.
-    pub const ALL: [Self; 2] = [Self::PasswordReset, Self::EmailConfirmation];
+    pub const ALL: [Self; 3] = [Self::PasswordReset, Self::EmailConfirmation, Self::Unlock];
 
-    /// The name stores keep: `password_reset` or `email_confirmation`.
+    /// The name stores keep: `password_reset`, `email_confirmation` or `unlock`.
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::PasswordReset => "password_reset",
             Self::EmailConfirmation => "email_confirmation",
+            Self::Unlock => "unlock",
         }
     }
 
@@ -227,6 +230,7 @@ mod tests {
     fn purposes_have_stable_names() {
         assert_eq!(TokenPurpose::PasswordReset.as_str(), "password_reset");
         assert_eq!(TokenPurpose::EmailConfirmation.as_str(), "email_confirmation");
+        assert_eq!(TokenPurpose::Unlock.as_str(), "unlock");
         for purpose in TokenPurpose::ALL {
             assert_eq!(TokenPurpose::parse(purpose.as_str()), Some(purpose));
         }

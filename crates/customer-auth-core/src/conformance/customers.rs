@@ -313,7 +313,7 @@ async fn an_old_lock_stays_below_the_threshold(store: &Arc<dyn CustomerStore>) -
 
 async fn concurrent_failed_logins_all_count(store: &Arc<dyn CustomerStore>) -> Check {
     const CHECK: &str = "concurrent failed logins all count";
-    let policy = LockoutPolicy::default();
+    let policy = LockoutPolicy { threshold: 5, base: Duration::from_secs(60), max: Duration::from_secs(3600) };
     let created = customer("guess");
     store.create_customer(&created).await.step(CHECK, "create_customer")?;
     let mut guesses = JoinSet::new();

@@ -19,6 +19,7 @@
 //! [`Failure`] naming the broken promise instead of panicking.
 
 pub mod at_rest;
+mod attempts;
 mod customers;
 pub mod fixtures;
 mod security_stamp;
@@ -49,6 +50,7 @@ pub async fn run_all(customers: Arc<dyn CustomerStore>, sessions: Arc<dyn Sessio
 pub async fn run_customer_store(store: Arc<dyn CustomerStore>) -> Result<(), Failure> {
     customers::run(&store).await?;
     security_stamp::run(&store).await?;
+    attempts::run(&store).await?;
     tokens::run(&store).await
 }
 

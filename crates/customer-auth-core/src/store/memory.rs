@@ -5,8 +5,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::{
-    Customer, CustomerId, CustomerStore, Error, FailedLogin, LockoutPolicy, PasswordHash, Result, SessionKey,
-    SessionRecord, SessionStore, Timestamp, TokenKey, TokenPurpose, TokenRecord, email_key, username_key,
+    AttemptKey, Customer, CustomerId, CustomerStore, Error, FailedLogin, LockoutPolicy, PasswordHash, Result,
+    SessionKey, SessionRecord, SessionStore, Timestamp, TokenKey, TokenPurpose, TokenRecord, email_key, username_key,
 };
 
 /// How often session creation also sweeps out expired sessions, so a memory store that is
@@ -27,6 +27,8 @@ struct State {
     by_email: HashMap<String, CustomerId>,
     sessions: HashMap<SessionKey, SessionRecord>,
     tokens: HashMap<TokenKey, TokenRecord>,
+    /// Failed logins per client and account: the count and when its window ends.
+    attempts: HashMap<AttemptKey, (u32, Timestamp)>,
     next_sweep: Option<Timestamp>,
 }
 
@@ -66,6 +68,7 @@ impl State {
     /// Removes expired sessions and tokens; returns how many sessions.
     fn sweep(&mut self, now: Timestamp) -> u64 {
         self.tokens.retain(|_, token| !token.is_expired(now));
+        self.attempts.retain(|_, (_, ends)| *ends > now);
         let before = self.sessions.len();
         self.sessions.retain(|_, record| !record.is_expired(now));
         self.next_sweep = Some(now.plus(SWEEP_INTERVAL));
@@ -181,6 +184,28 @@ impl CustomerStore for MemoryStore {
         let customer = state.customer_mut(id)?;
         customer.security_stamp = customer.security_stamp.wrapping_add(1);
         Ok(customer.security_stamp)
+    }
+
+    async fn count_client_failure(&self, key: &AttemptKey, window: Duration, now: Timestamp) -> Result<u32> {
+        let mut state = self.state();
+        if state.next_sweep.is_none_or(|due| due <= now) {
+            state.sweep(now);
+        }
+        let entry = state.attempts.entry(*key).or_insert((0, now));
+        if entry.1 <= now {
+            *entry = (0, now.plus(window));
+        }
+        entry.0 = entry.0.saturating_add(1);
+        Ok(entry.0)
+    }
+
+    async fn client_failures(&self, key: &AttemptKey, now: Timestamp) -> Result<u32> {
+        Ok(self.state().attempts.get(key).filter(|(_, ends)| *ends > now).map_or(0, |(count, _)| *count))
+    }
+
+    async fn clear_client_failures(&self, key: &AttemptKey) -> Result<()> {
+        self.state().attempts.remove(key);
+        Ok(())
     }
 
     async fn delete_customer(&self, id: CustomerId) -> Result<()> {

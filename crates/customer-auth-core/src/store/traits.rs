@@ -2,9 +2,11 @@
 
 use async_trait::async_trait;
 
+use std::time::Duration;
+
 use crate::{
-    Customer, CustomerId, Error, FailedLogin, LockoutPolicy, PasswordHash, Result, SessionKey, SessionRecord,
-    Timestamp, TokenKey, TokenPurpose, TokenRecord,
+    AttemptKey, Customer, CustomerId, Error, FailedLogin, LockoutPolicy, PasswordHash, Result, SessionKey,
+    SessionRecord, Timestamp, TokenKey, TokenPurpose, TokenRecord,
 };
 
 /// A session as a table keeps it (the key's [`SessionKey::LEN`] bytes, the customer id column
@@ -65,6 +67,19 @@ pub trait CustomerStore: std::fmt::Debug + Send + Sync + 'static {
     /// [`Error::NotFound`] when the customer is gone. Called before anything ends the customer's
     /// sessions, so that a login racing the change sees a stamp other than the one it read.
     async fn bump_security_stamp(&self, id: CustomerId) -> Result<u64>;
+
+    /// Counts a failed login of one client against one account (see
+    /// [`AttemptKey`](crate::AttemptKey)) and returns how many failures its current window
+    /// holds, this one included. A window starts at the failure that finds none running and
+    /// lasts `window`; counting is atomic, so concurrent failures each count. Works the same for
+    /// usernames nobody has.
+    async fn count_client_failure(&self, key: &AttemptKey, window: Duration, now: Timestamp) -> Result<u32>;
+
+    /// The failures under `key` in its current window; 0 when none, or the window ended.
+    async fn client_failures(&self, key: &AttemptKey, now: Timestamp) -> Result<u32>;
+
+    /// Forgets the failures under `key`, after a successful login or an unlock.
+    async fn clear_client_failures(&self, key: &AttemptKey) -> Result<()>;
 
     /// Deletes a customer and every token issued to them.
     /// [`Error::NotFound`] when already gone.
