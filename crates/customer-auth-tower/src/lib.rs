@@ -41,6 +41,7 @@
 //! goes into request extensions as [`ClientIp`]).
 
 pub mod csrf;
+pub mod device;
 mod error;
 #[cfg(feature = "axum")]
 mod extract;
@@ -51,6 +52,8 @@ pub mod throttle;
 
 pub use cookie::Key;
 pub use csrf::CsrfLayer;
+#[cfg(feature = "axum")]
+pub use device::RequestClient;
 pub use error::Error;
 #[cfg(feature = "axum")]
 pub use extract::{AuthRejection, CurrentCustomer, CurrentPrincipal};
