@@ -169,3 +169,23 @@ async fn an_unlock_link_lets_the_owner_in_at_once() {
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     assert_eq!(inbox.0.lock().unwrap().len(), mailed);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_guesses_from_one_address_get_no_more_than_the_budget() {
+    let (auth, _, _) = shop().await;
+    let attacker = from(0xC000_0202);
+    let mut guesses = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let (auth, attacker) = (auth.clone(), attacker.clone());
+        guesses.spawn(async move { auth.authenticate_client("ada", &Password::new(WRONG), &attacker).await });
+    }
+    let (mut checked, mut refused) = (0, 0);
+    while let Some(answer) = guesses.join_next().await {
+        match answer.unwrap() {
+            Err(Error::InvalidCredentials) => checked += 1,
+            Err(Error::TemporarilyLocked) => refused += 1,
+            other => panic!("a wrong guess answered {other:?}"),
+        }
+    }
+    assert_eq!((checked, refused), (5, 15), "20 guesses at once still get only 5 checks");
+}

@@ -16,7 +16,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::{from_fn, from_fn_with_state};
 use base64::Engine as _;
-use customer_auth::{Auth, Mailer, OutboxMailer, PasswordHasher, SmtpMailer};
+use customer_auth::{Auth, DeviceKey, Mailer, OutboxMailer, PasswordHasher, SmtpMailer};
 use customer_auth_tower::{CsrfLayer, Key, SessionLayer, ThrottleLayer, TrustedProxies};
 
 pub use config::{Command, Config};
@@ -36,6 +36,8 @@ pub struct AppState {
     pub orders: Orders,
     /// The pages.
     pub templates: Arc<Templates>,
+    /// Whether cookies the shop sets itself (the device cookie) are `Secure`.
+    pub secure_cookies: bool,
 }
 
 /// The shop's router: every route behind the session and CSRF layers, with request logging,
@@ -76,13 +78,19 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
         .with_customer_store(stores.customers)
         .with_secure(secure)
         .with_idle_timeout(config.session_idle_timeout());
+    let mut auth = auth;
     match &config.cookie_key {
-        Some(encoded) => sessions = sessions.with_signing_key(cookie_key(encoded)?),
+        Some(encoded) => {
+            let key = cookie_key(encoded)?;
+            // Instances that share the cookie key then recognise each other's known browsers.
+            auth = auth.with_device_key(DeviceKey::from_secret(&[b"camerastore device key:", key.master()].concat())?);
+            sessions = sessions.with_signing_key(key);
+        }
         None => tracing::info!("session cookies are not signed; set CAMERASTORE_COOKIE_KEY to sign them"),
     }
     let throttle = ThrottleLayer::per_minute(config.attempts_per_minute)
         .with_trusted_proxies(config.trusted_proxies.iter().copied());
-    Ok(app(AppState { auth, orders, templates }, sessions, throttle))
+    Ok(app(AppState { auth, orders, templates, secure_cookies: secure }, sessions, throttle))
 }
 
 /// SMTP when configured, else the development outbox.

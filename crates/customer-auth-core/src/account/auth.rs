@@ -203,8 +203,10 @@ impl Auth {
         let attempt = client.attempt_key(username, device.as_ref());
         let budget = self.inner.client_budget;
         let now = Timestamp::now();
+        // Counted before the password is checked, and forgotten again when it is right: a check
+        // first would let concurrent guesses all pass it before any of them counted.
         if let Some(key) = &attempt
-            && customers.client_failures(key, now).await? >= budget.failures
+            && customers.count_client_failure(key, budget.window, now).await? > budget.failures
         {
             self.inner.hasher.verify_dummy(password).await?;
             tracing::info!(target: "customer_auth::audit", outcome = "client_locked", "login refused");
@@ -212,9 +214,6 @@ impl Auth {
         }
         let Some(mut customer) = customers.find_customer_by_username(username).await? else {
             self.inner.hasher.verify_dummy(password).await?;
-            if let Some(key) = &attempt {
-                customers.count_client_failure(key, budget.window, now).await?;
-            }
             tracing::info!(target: "customer_auth::audit", outcome = "unknown_username", "login failed");
             return Err(Error::InvalidCredentials);
         };
@@ -222,16 +221,10 @@ impl Auth {
         let matches = self.inner.hasher.verify(password, &customer.password_hash).await?;
         let now = Timestamp::now();
         if customer.is_locked(now) && !known_device {
-            if !matches && let Some(key) = &attempt {
-                customers.count_client_failure(key, budget.window, now).await?;
-            }
             tracing::info!(target: "customer_auth::audit", customer_id = %customer.id, outcome = "locked", "login refused");
             return Err(Error::TemporarilyLocked);
         }
         if !matches {
-            if let Some(key) = &attempt {
-                customers.count_client_failure(key, budget.window, now).await?;
-            }
             // A known browser spends only its own budget: a thief of its cookie gets no more
             // guesses than any other client, and the owner's typos never lock the account.
             if known_device {
@@ -241,6 +234,9 @@ impl Auth {
             }
             return Err(Error::InvalidCredentials);
         }
+        if let Some(key) = &attempt {
+            customers.clear_client_failures(key).await?;
+        }
         if customer.status == CustomerStatus::Disabled {
             tracing::info!(target: "customer_auth::audit", customer_id = %customer.id, outcome = "disabled", "login refused");
             return Err(Error::AccountDisabled);
@@ -248,9 +244,6 @@ impl Auth {
         if self.inner.require_confirmed_email && customer.email_confirmed_at.is_none() {
             tracing::info!(target: "customer_auth::audit", customer_id = %customer.id, outcome = "email_not_confirmed", "login refused");
             return Err(Error::EmailNotConfirmed);
-        }
-        if let Some(key) = &attempt {
-            customers.clear_client_failures(key).await?;
         }
         if customer.failed_logins > 0 || customer.locked_until.is_some() {
             customers.record_successful_login(customer.id, now).await?;

@@ -1,7 +1,8 @@
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use customer_auth::{Error, Password};
-use customer_auth_tower::Session;
+use customer_auth::{Customer, Error, Password};
+use customer_auth_tower::device::{RequestClient, device_cookie};
+use customer_auth_tower::{Error as LayerError, Session};
 use http::StatusCode;
 use minijinja::context;
 use serde::Deserialize;
@@ -13,6 +14,11 @@ use crate::form::{Form, FormRejection};
 
 /// The one answer to every failed login: it must not tell which part was wrong.
 const INVALID: &str = "Invalid credentials, try again!";
+/// Said for a client past its budget, or an account locked for new clients, whatever the
+/// password and for unknown usernames too.
+const LOCKED: &str = "This account is temporarily locked after too many failed logins. Try again later, or get an unlock link by email at /unlock.";
+/// A login that raced a change of the account (a disable, a password change) keeps no session.
+const CHANGED: &str = "Your account changed while you were logging in. Please log in again.";
 
 #[derive(Default, Deserialize)]
 #[serde(default)]
@@ -38,23 +44,43 @@ pub(super) async fn form(State(state): State<AppState>, session: Session) -> Res
     page(&state, &session, StatusCode::OK, "", None).await
 }
 
+/// The answer to a successful login: to the target URL, with the browser marked as one the
+/// customer logs in from, so it keeps a failed-login budget of its own.
+pub(super) fn logged_in(state: &AppState, customer: &Customer, target: &str) -> Result<Response, AppError> {
+    let mut response = Redirect::to(target).into_response();
+    if let Some(cookie) = device_cookie(&state.auth.device_cookie(customer)?, state.secure_cookies) {
+        response.headers_mut().append(http::header::SET_COOKIE, cookie);
+    }
+    Ok(response)
+}
+
 pub(super) async fn signin(
     State(state): State<AppState>,
     session: Session,
+    RequestClient(client): RequestClient,
     form: Result<Form<Credentials>, FormRejection>,
 ) -> Result<Response, AppError> {
     let credentials = match form {
         Ok(Form(credentials)) => credentials,
         Err(FormRejection(status)) => return page(&state, &session, status, "", Some(INVALID)).await,
     };
-    match state.auth.authenticate(&credentials.username, &credentials.password).await {
+    match state.auth.authenticate_client(&credentials.username, &credentials.password, &client).await {
         Ok(customer) => {
-            session.login(&customer).await?;
+            match session.login(&customer).await {
+                Ok(()) => {}
+                Err(LayerError::AccountChanged) => {
+                    return page(&state, &session, StatusCode::CONFLICT, &credentials.username, Some(CHANGED)).await;
+                }
+                Err(other) => return Err(other.into()),
+            }
             let target = session.take_target_url().await?.unwrap_or_else(|| "/".to_owned());
-            Ok(Redirect::to(&target).into_response())
+            logged_in(&state, &customer, &target)
         }
         Err(Error::InvalidCredentials) => {
             page(&state, &session, StatusCode::UNAUTHORIZED, &credentials.username, Some(INVALID)).await
+        }
+        Err(Error::TemporarilyLocked) => {
+            page(&state, &session, StatusCode::TOO_MANY_REQUESTS, &credentials.username, Some(LOCKED)).await
         }
         Err(Error::EmailNotConfirmed) => {
             let message = "Please confirm your email address first: follow the link we sent you. No link? Ask for a new one at /confirm.";

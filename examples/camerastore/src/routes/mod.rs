@@ -11,6 +11,7 @@ mod password;
 mod register;
 mod reset;
 mod sessions;
+mod unlock;
 
 use axum::Router;
 use axum::routing::get;
@@ -29,6 +30,8 @@ pub(crate) fn routes(throttle: ThrottleLayer) -> Router<AppState> {
         .route("/forgot", get(reset::forgot_form).post(reset::forgot))
         .route("/reset/{token}", get(reset::reset_form).post(reset::reset))
         .route("/confirm", get(confirm::resend_form).post(confirm::resend))
+        .route("/unlock", get(unlock::request_form).post(unlock::request))
+        .route("/unlock/{token}", get(unlock::link).post(unlock::follow))
         .route_layer(throttle.clone());
     let account = Router::new()
         .route("/account/orders", get(account::orders))
