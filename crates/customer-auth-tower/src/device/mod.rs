@@ -1,5 +1,5 @@
 //! Known browsers for the failed-login budgets: reading who is trying to log in (the client
-//! address and the device cookie) into a [`LoginClient`] for
+//! address and the device cookie) into a [`LoginClient`](customer_auth_core::LoginClient) for
 //! [`Auth::authenticate_client`](customer_auth_core::Auth::authenticate_client), and the
 //! `Set-Cookie` that marks a browser as the customer's after a login or an unlock.
 //!
