@@ -29,7 +29,8 @@ pub const MAX_LOAD_BATCH: usize = 64;
 /// A load never joins a call that started before it: a session deleted (logged out) before a
 /// load begins is never served to that load. The caller at the head of the queue makes the next
 /// call with its own store handle, so no task is spawned; if that caller is dropped mid-call,
-/// the loads it carried start over.
+/// the loads it carried go back to the head of the queue, in their order, and the first of them
+/// makes the next call.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -136,21 +137,24 @@ impl LoadBatcher {
         Fut: Future<Output = Result<Vec<(SessionKey, SessionRecord)>>>,
     {
         let _handover = Handover(self);
-        let riders: Vec<Waiter> = {
-            let mut queue = self.lock();
-            let take = queue.waiting.len().min(MAX_LOAD_BATCH - 1);
-            // A load whose request was dropped while it waited needs no read.
-            queue.waiting.drain(..take).filter(|waiter| !waiter.turn.is_closed()).collect()
+        let mut carried = Carried {
+            batcher: self,
+            riders: {
+                let mut queue = self.lock();
+                let take = queue.waiting.len().min(MAX_LOAD_BATCH - 1);
+                // A load whose request was dropped while it waited needs no read.
+                queue.waiting.drain(..take).filter(|waiter| !waiter.turn.is_closed()).collect()
+            },
         };
-        let mut keys = Vec::with_capacity(riders.len() + 1);
+        let mut keys = Vec::with_capacity(carried.riders.len() + 1);
         keys.push(key);
-        for rider in &riders {
+        for rider in &carried.riders {
             if !keys.contains(&rider.key) {
                 keys.push(rider.key);
             }
         }
         let found = load_many(keys).await;
-        for rider in riders {
+        for rider in std::mem::take(&mut carried.riders) {
             let result = match &found {
                 Ok(records) => Ok(record_for(records, &rider.key)),
                 Err(err) => Err(share(err)),
@@ -178,6 +182,27 @@ impl LoadBatcher {
     }
 }
 
+/// The loads a leading call carries. Dropped with the call still in flight (its caller was
+/// cancelled), they go back to the head of the queue in their order, ahead of loads that came
+/// after them; dropped after the call, it is empty. Declared after the [`Handover`], so it puts
+/// them back before the store is handed on.
+struct Carried<'a> {
+    batcher: &'a LoadBatcher,
+    riders: Vec<Waiter>,
+}
+
+impl Drop for Carried<'_> {
+    fn drop(&mut self) {
+        if self.riders.is_empty() {
+            return;
+        }
+        let mut queue = self.batcher.lock();
+        for rider in self.riders.drain(..).rev() {
+            queue.waiting.push_front(rider);
+        }
+    }
+}
+
 /// Hands the store on when the leading call ends, however it ends (done, failed, or dropped
 /// mid-call).
 struct Handover<'a>(&'a LoadBatcher);
@@ -197,9 +222,17 @@ struct Waiting<'a> {
 
 impl Drop for Waiting<'_> {
     fn drop(&mut self) {
+        // Closed before it is read: a hand-over sent after the close fails, and `hand_over`
+        // goes on to the next waiter; one sent before is read here. Read first and closed only
+        // when the receiver dropped, a hand-over sent in between was accepted and then lost,
+        // and every later load waited forever.
+        self.turn.close();
         if let Ok(Turn::Lead) = self.turn.try_recv() {
             self.batcher.hand_over();
         }
+        // The receiver itself goes only after this returns.
+        #[cfg(test)]
+        tests::pause_point::reached();
     }
 }
 
@@ -207,12 +240,14 @@ fn record_for(records: &[(SessionKey, SessionRecord)], key: &SessionKey) -> Opti
     records.iter().find(|(found, _)| found == key).map(|(_, record)| record.clone())
 }
 
-/// The same failure for every load of a batch: a store that is down stays
+/// The same failure for every load of a batch, of the same kind: a store that is down stays
 /// [`Error::Unavailable`] for each of them, so each answers 503.
 fn share(err: &Error) -> Error {
     match err {
         Error::Unavailable(source) => Error::unavailable(source.to_string()),
         Error::Corrupt(message) => Error::Corrupt(message.clone()),
+        Error::Config(message) => Error::Config(message.clone()),
+        Error::NotFound => Error::NotFound,
         other => Error::backend(other.to_string()),
     }
 }
@@ -410,6 +445,162 @@ mod tests {
             .expect("the load behind a cancelled one was never given the store");
         gate.release.notify_one();
         assert_eq!(behind.await.unwrap().unwrap(), Some(record(5)));
+        assert!(!batcher.lock().busy);
+    }
+
+    /// A pause inside a queued load's drop, after it looked for a hand-over and before its
+    /// receiver is gone: the window where a hand-over sent from another thread was lost.
+    pub(super) mod pause_point {
+        use std::cell::RefCell;
+
+        thread_local! {
+            static PAUSE: RefCell<Option<Box<dyn FnOnce()>>> = const { RefCell::new(None) };
+        }
+
+        /// Runs `pause` the next time this thread reaches the point.
+        pub(crate) fn set(pause: impl FnOnce() + 'static) {
+            PAUSE.with(|slot| *slot.borrow_mut() = Some(Box::new(pause)));
+        }
+
+        pub(crate) fn reached() {
+            if let Some(pause) = PAUSE.with(|slot| slot.borrow_mut().take()) {
+                pause();
+            }
+        }
+    }
+
+    /// The lost hand-over, driven step by step: a queued load is dropped on one thread and
+    /// paused inside its drop, after it found no hand-over; meanwhile the leading call ends on
+    /// this thread and hands the store to it. The next load must still get the store. Futures
+    /// are polled by hand, so every step happens exactly in this order.
+    #[test]
+    fn a_hand_over_to_a_load_being_dropped_is_never_lost() {
+        use std::sync::mpsc;
+        use std::task::{Context, Poll, Waker};
+
+        let batcher = LoadBatcher::new();
+        let mut cx = Context::from_waker(Waker::noop());
+        let (release, gate) = tokio::sync::oneshot::channel::<()>();
+        let gate = std::sync::Mutex::new(Some(gate));
+        let mut leading = Box::pin(batcher.load(key(), |_| {
+            let gate = gate.lock().unwrap().take();
+            async move {
+                if let Some(gate) = gate {
+                    let _ = gate.await;
+                }
+                Ok(Vec::new())
+            }
+        }));
+        assert!(leading.as_mut().poll(&mut cx).is_pending(), "the first load leads and waits in its call");
+        let mut queued = Box::pin(batcher.load(key(), |_| async { Ok(Vec::new()) }));
+        assert!(queued.as_mut().poll(&mut cx).is_pending(), "the second load queues");
+
+        let (paused_tx, paused) = mpsc::channel::<()>();
+        let (resume, resume_rx) = mpsc::channel::<()>();
+        std::thread::scope(|scope| {
+            let dropping = scope.spawn(move || {
+                pause_point::set(move || {
+                    paused_tx.send(()).unwrap();
+                    resume_rx.recv().unwrap();
+                });
+                drop(queued);
+            });
+            paused.recv().unwrap();
+            // The queued load is inside its drop: end the leading call, which hands the store on.
+            release.send(()).unwrap();
+            assert!(leading.as_mut().poll(&mut cx).is_ready());
+            resume.send(()).unwrap();
+            dropping.join().unwrap();
+        });
+
+        let mut next = Box::pin(batcher.load(key(), |_| async { Ok(Vec::new()) }));
+        assert!(
+            matches!(next.as_mut().poll(&mut cx), Poll::Ready(Ok(None))),
+            "a load after the race waits forever: the hand-over to the dropped load was lost"
+        );
+        assert!(!batcher.lock().busy);
+    }
+
+    /// A leader cancelled mid-call: the loads it carried keep their place ahead of a load that
+    /// queued after them, and the first of them makes the next call.
+    #[test]
+    fn a_cancelled_leaders_riders_keep_their_place_in_order() {
+        use std::task::{Context, Poll, Waker};
+
+        let batcher = LoadBatcher::new();
+        let mut cx = Context::from_waker(Waker::noop());
+        let calls = Mutex::new(Vec::<Vec<SessionKey>>::new());
+        // Every call is recorded and never ends, but the first one's, which ends when released.
+        let (release, gate) = tokio::sync::oneshot::channel::<()>();
+        let gate = Mutex::new(Some(gate));
+        let load_many = |keys: Vec<SessionKey>| {
+            calls.lock().unwrap().push(keys);
+            let gate = gate.lock().unwrap().take();
+            async move {
+                match gate {
+                    Some(gate) => {
+                        let _ = gate.await;
+                        Ok(Vec::new())
+                    }
+                    None => std::future::pending().await,
+                }
+            }
+        };
+        let (busy, cancelled, carried, late) = (key(), key(), key(), key());
+        let mut busy_load = Box::pin(batcher.load(busy, load_many));
+        assert!(busy_load.as_mut().poll(&mut cx).is_pending());
+        let mut cancelled_load = Box::pin(batcher.load(cancelled, load_many));
+        let mut carried_load = Box::pin(batcher.load(carried, load_many));
+        assert!(cancelled_load.as_mut().poll(&mut cx).is_pending());
+        assert!(carried_load.as_mut().poll(&mut cx).is_pending());
+        release.send(()).unwrap();
+        assert!(matches!(busy_load.as_mut().poll(&mut cx), Poll::Ready(Ok(None))));
+        // The next call is the first queued load's, carrying the second.
+        assert!(cancelled_load.as_mut().poll(&mut cx).is_pending());
+        let mut late_load = Box::pin(batcher.load(late, load_many));
+        assert!(late_load.as_mut().poll(&mut cx).is_pending(), "a load that came later queues");
+        drop(cancelled_load);
+        assert!(carried_load.as_mut().poll(&mut cx).is_pending());
+        assert!(late_load.as_mut().poll(&mut cx).is_pending());
+        assert_eq!(
+            calls.lock().unwrap().clone(),
+            vec![vec![busy], vec![cancelled, carried], vec![carried, late]],
+            "the carried load leads the next call, ahead of the load that queued after it"
+        );
+    }
+
+    /// Every load a failed call carried gets the failure's kind: a store that is down answers
+    /// 503 to all of them, not 500 to the riders.
+    #[test]
+    fn a_failed_call_gives_its_riders_the_same_kind() {
+        use std::task::{Context, Poll, Waker};
+
+        let batcher = LoadBatcher::new();
+        let mut cx = Context::from_waker(Waker::noop());
+        let (release, gate) = tokio::sync::oneshot::channel::<()>();
+        let gate = std::sync::Mutex::new(Some(gate));
+        let mut busy = Box::pin(batcher.load(key(), |_| {
+            let gate = gate.lock().unwrap().take();
+            async move {
+                if let Some(gate) = gate {
+                    let _ = gate.await;
+                }
+                Ok(Vec::new())
+            }
+        }));
+        assert!(busy.as_mut().poll(&mut cx).is_pending());
+        // Both queue behind the call in flight; the first makes the next call, which fails.
+        let mut leader = Box::pin(batcher.load(key(), |_| async { Err(Error::unavailable("connection refused")) }));
+        let mut rider = Box::pin(batcher.load(key(), |_| async { Ok(Vec::new()) }));
+        assert!(leader.as_mut().poll(&mut cx).is_pending());
+        assert!(rider.as_mut().poll(&mut cx).is_pending());
+        release.send(()).unwrap();
+        assert!(matches!(busy.as_mut().poll(&mut cx), Poll::Ready(Ok(None))));
+        assert!(matches!(leader.as_mut().poll(&mut cx), Poll::Ready(Err(Error::Unavailable(_)))));
+        match rider.as_mut().poll(&mut cx) {
+            Poll::Ready(Err(err)) => assert!(err.is_unavailable(), "{err:?}"),
+            other => panic!("the rider got {other:?}"),
+        }
         assert!(!batcher.lock().busy);
     }
 
