@@ -141,7 +141,10 @@ async fn the_audit_trail_names_customer_and_address_but_no_secret() {
     assert_eq!(sign_in(&shop, &guesser, "winogrand", "wrong guess at it").await.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(change_password(&shop, &client, PASSWORD).await.status(), StatusCode::SEE_OTHER);
     let second_cookie = session_cookie(&shop, &jar).unwrap();
-    assert_eq!(client.get(shop.url("/logout")).send().await.unwrap().status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        client.get(shop.url("/logout")).header("sec-fetch-site", "same-origin").send().await.unwrap().status(),
+        StatusCode::SEE_OTHER
+    );
     let forgot = post_form(&shop, &client, "/forgot", "/forgot", &[("email", "winogrand@example.com")]).await;
     assert_eq!(forgot.status(), StatusCode::OK);
     let reset_token = shop.mailed_link("reset").await;

@@ -62,7 +62,7 @@ async fn the_whole_story_register_target_url_login_rotation_logout() {
     assert_eq!(live.status(), StatusCode::OK);
 
     // Log out: home, and a copy of the cookie is refused everywhere.
-    let logout = client.get(shop.url("/logout")).send().await.unwrap();
+    let logout = client.get(shop.url("/logout")).header("sec-fetch-site", "same-origin").send().await.unwrap();
     assert_eq!(logout.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&logout), "/");
     let copied = get_with_cookie(&shop, "/account/orders", &after, "text/html").await;
@@ -83,6 +83,30 @@ async fn logout_by_post_ends_the_session() {
     assert_eq!(location(&logout), "/");
     let copied = get_with_cookie(&shop, "/account/orders", &cookie, "text/html").await;
     assert_eq!(copied.status(), StatusCode::SEE_OTHER);
+}
+
+/// A logout link on another site (SameSite=Lax still sends the cookie on a top-level
+/// navigation) must not log the customer out: the shop asks with a button instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cross_site_logout_link_only_asks() {
+    let shop = Shop::start().await;
+    let (client, jar) = logged_in(&shop, "weegee").await;
+    let cookie = session_cookie(&shop, &jar).unwrap();
+    for fetch_site in [Some("cross-site"), Some("same-site"), None] {
+        let mut request = client.get(shop.url("/logout"));
+        if let Some(fetch_site) = fetch_site {
+            request = request.header("sec-fetch-site", fetch_site);
+        }
+        let answer = request.send().await.unwrap();
+        assert_eq!(answer.status(), StatusCode::OK, "{fetch_site:?}");
+        let page = answer.text().await.unwrap();
+        assert!(page.contains("id=\"logout-confirm\""), "{fetch_site:?}: a page with a logout button");
+        assert_eq!(orders_status(&shop, &cookie).await, StatusCode::OK, "{fetch_site:?}: still logged in");
+    }
+    // Typed into the address bar (or a bookmark): `none`, acted on.
+    let typed = client.get(shop.url("/logout")).header("sec-fetch-site", "none").send().await.unwrap();
+    assert_eq!(typed.status(), StatusCode::SEE_OTHER);
+    assert_ne!(orders_status(&shop, &cookie).await, StatusCode::OK);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -17,5 +17,6 @@ mod browser;
 mod brute_force;
 mod camerastore;
 mod email_links;
+mod log_secrets;
 mod scale_out;
 mod store_faults;

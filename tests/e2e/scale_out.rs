@@ -34,7 +34,7 @@ async fn three_instances_share_customers_in_postgres_and_sessions_in_redis() {
     assert!(body.contains("cartier"), "{body}");
     assert!(body.contains("Leica"), "orders written by the first instance are seen by the third: {body}");
 
-    let logout = client.get(shops[0].url("/logout")).send().await.unwrap();
+    let logout = client.get(shops[0].url("/logout")).header("sec-fetch-site", "same-origin").send().await.unwrap();
     assert_eq!(logout.status(), StatusCode::SEE_OTHER, "log out on the first instance");
     for shop in &shops[1..] {
         let refused = get_with_cookie(shop, "/account/orders", &cookie, "text/html").await;

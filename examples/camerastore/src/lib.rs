@@ -98,10 +98,7 @@ fn mailer(config: &Config) -> Result<Arc<dyn Mailer>, StartError> {
     match &config.smtp_url {
         Some(url) => Ok(Arc::new(SmtpMailer::new(url, &config.mail_from)?)),
         None => {
-            tracing::info!(
-                "account email goes to the log and to {}/ (set CAMERASTORE_SMTP_URL to send it)",
-                config.outbox.display()
-            );
+            tracing::info!("account email goes to {}/ (set CAMERASTORE_SMTP_URL to send it)", config.outbox.display());
             Ok(Arc::new(OutboxMailer::new(&config.outbox)))
         }
     }

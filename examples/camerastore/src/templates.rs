@@ -19,6 +19,7 @@ impl Templates {
             ("home.html", include_str!("../templates/home.html")),
             ("register.html", include_str!("../templates/register.html")),
             ("login.html", include_str!("../templates/login.html")),
+            ("logout.html", include_str!("../templates/logout.html")),
             ("unlock.html", include_str!("../templates/unlock.html")),
             ("orders.html", include_str!("../templates/orders.html")),
             ("admin.html", include_str!("../templates/admin.html")),

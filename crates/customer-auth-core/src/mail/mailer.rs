@@ -33,10 +33,11 @@ pub trait Mailer: fmt::Debug + Send + Sync + 'static {
     async fn send(&self, email: &Email) -> Result<()>;
 }
 
-/// For development: writes each message to the log (target `customer_auth::mailer`) and as a
-/// `.eml` file to an outbox folder, where a developer or a test picks up the links.
+/// For development: writes each message as a `.eml` file to an outbox folder, where a developer
+/// or a test picks up the links, and logs (target `customer_auth::mailer`) its recipient,
+/// subject and file, never its body.
 ///
-/// The log and the outbox then hold live reset links: never use it in production.
+/// The outbox then holds live reset links: never use it in production.
 #[derive(Debug, Clone)]
 pub struct OutboxMailer {
     dir: PathBuf,
@@ -74,13 +75,14 @@ impl Mailer for OutboxMailer {
         let path = self.dir.join(format!("{nanos:020}-{suffix}.eml"));
         let message = format!("To: {}\nSubject: {}\n\n{}\n", email.to, email.subject, email.body);
         tokio::fs::write(&path, message).await.map_err(outbox)?;
+        // The body stays out of the log: its links are live tokens, and logs travel further
+        // than an outbox folder does.
         tracing::info!(
             target: "customer_auth::mailer",
             to = %email.to,
             subject = %email.subject,
             outbox = %path.display(),
-            "\n{}",
-            email.body
+            "mail written to the outbox"
         );
         Ok(())
     }

@@ -94,7 +94,26 @@ pub(super) async fn signin(
     }
 }
 
+/// `POST /logout`, from the logout button (the CSRF layer checks its token).
 pub(super) async fn logout(session: Session) -> Result<Redirect, AppError> {
     session.logout().await?;
     Ok(Redirect::to("/"))
+}
+
+/// `GET /logout`, the seed's link: acted on only for a navigation from the shop's own pages
+/// (`Sec-Fetch-Site: same-origin`) or one the customer typed or bookmarked (`none`). A link on
+/// another site (`cross-site`, which SameSite=Lax still sends the cookie for) or a client that
+/// does not say gets a page with a logout button instead, so nobody can log a customer out from
+/// elsewhere.
+pub(super) async fn logout_link(
+    State(state): State<AppState>,
+    session: Session,
+    headers: http::HeaderMap,
+) -> Result<Response, AppError> {
+    let fetch_site = headers.get("sec-fetch-site").and_then(|value| value.to_str().ok());
+    if matches!(fetch_site, Some("same-origin" | "none")) {
+        return Ok(logout(session).await?.into_response());
+    }
+    let layout = Layout::with_form(&session).await?;
+    Ok(state.templates.render("logout.html", context! { layout })?.into_response())
 }

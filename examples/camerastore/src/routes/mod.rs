@@ -52,7 +52,7 @@ pub(crate) fn routes(throttle: ThrottleLayer) -> Router<AppState> {
         .route("/register", get(register::form))
         .route("/login", get(login::form))
         .route("/confirm/{token}", get(confirm::follow))
-        .route("/logout", get(login::logout).post(login::logout))
+        .route("/logout", get(login::logout_link).post(login::logout))
         .route("/static/style.css", get(assets::stylesheet))
         .merge(guarded)
         .merge(account)
