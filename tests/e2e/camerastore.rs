@@ -85,6 +85,20 @@ async fn logout_by_post_ends_the_session() {
     assert_eq!(copied.status(), StatusCode::SEE_OTHER);
 }
 
+/// Pages that show who is logged in, or carry a CSRF token, never go into a shared cache.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_built_from_the_session_are_not_cacheable() {
+    let shop = Shop::start().await;
+    let (client, _) = logged_in(&shop, "kertesz").await;
+    for path in ["/", "/login", "/register", "/forgot", "/confirm", "/account/orders"] {
+        let page = client.get(shop.url(path)).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK, "{path}");
+        assert_eq!(page.headers()[header::CACHE_CONTROL], "no-store", "{path}");
+        let vary: Vec<_> = page.headers().get_all(header::VARY).iter().map(|value| value.to_str().unwrap()).collect();
+        assert!(vary.iter().any(|value| value.eq_ignore_ascii_case("cookie")), "{path}: Vary {vary:?}");
+    }
+}
+
 /// A logout link on another site (SameSite=Lax still sends the cookie on a top-level
 /// navigation) must not log the customer out: the shop asks with a button instead.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -43,7 +43,10 @@ where
                 let Some((response, _)) = this.finishing.take() else { continue };
                 return Poll::Ready(Ok(apply(response, outcome)));
             }
-            let response = ready!(this.inner.as_mut().poll(cx))?;
+            let mut response = ready!(this.inner.as_mut().poll(cx))?;
+            if this.session.was_read() {
+                keep_out_of_shared_caches(response.headers_mut());
+            }
             // The common case, a request that never touched its session, costs nothing more.
             if !this.session.needs_finish() {
                 return Poll::Ready(Ok(response.map(Either::Left)));
@@ -51,6 +54,22 @@ where
             let session = this.session.clone();
             *this.finishing = Some((response, Box::pin(async move { session.finish().await })));
         }
+    }
+}
+
+/// A response built from a session (a name in the header, a CSRF token, a flash, a page behind
+/// a guard) is that visitor's alone: no cache may keep it, and one that ignores `no-store`
+/// must at least tell visitors apart by their cookie. This overrides a `Cache-Control` the
+/// handler set: `public` or `max-age` on such a page would hand it to the next visitor.
+fn keep_out_of_shared_caches(headers: &mut http::HeaderMap) {
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let varies = headers.get_all(header::VARY).iter().any(|value| {
+        value.to_str().is_ok_and(|value| {
+            value.split(',').any(|name| name.trim() == "*" || name.trim().eq_ignore_ascii_case("cookie"))
+        })
+    });
+    if !varies {
+        headers.append(header::VARY, HeaderValue::from_static("Cookie"));
     }
 }
 

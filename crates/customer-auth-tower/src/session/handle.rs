@@ -304,6 +304,15 @@ impl Session {
         Ok(bool::from(token.as_bytes().ct_eq(presented.as_bytes())))
     }
 
+    /// True when anything asked for the session during the request: the response then depends
+    /// on who sent it. Never waits: a session still borrowed elsewhere counts as read.
+    pub(crate) fn was_read(&self) -> bool {
+        match self.inner.state.try_lock() {
+            Ok(state) => state.loaded,
+            Err(_) => true,
+        }
+    }
+
     /// True when the response needs store writes or a cookie change. Never waits: a session
     /// still borrowed elsewhere counts as needing them.
     pub(crate) fn needs_finish(&self) -> bool {
