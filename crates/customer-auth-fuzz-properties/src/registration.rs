@@ -9,6 +9,7 @@ use customer_auth_core::{
     FieldErrors, MAX_EMAIL_CHARS, MAX_NAME_CHARS, MAX_PASSWORD_BYTES, MAX_USERNAME_CHARS, MIN_PASSWORD_CHARS,
     MIN_USERNAME_CHARS, NewCustomer, Password, Registration, email_key, username_key, validate_new_password,
 };
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory as _};
 
 const FIELDS: [&str; 6] = ["firstName", "lastName", "email", "username", "password", "confirmPassword"];
 
@@ -69,6 +70,9 @@ fn assert_invariants(registration: &Registration, customer: &NewCustomer) {
         assert!(!kept.is_empty(), "an empty {label} was accepted");
         assert!(kept.chars().count() <= max, "a {label} over {max} characters was accepted");
         assert!(!kept.chars().any(char::is_control), "a {label} with a control character was accepted: {kept:?}");
+        let invisible =
+            kept.chars().any(|c| matches!(c.general_category(), GeneralCategory::Format | GeneralCategory::Unassigned));
+        assert!(!invisible, "a {label} with an invisible formatting or unassigned character was accepted: {kept:?}");
     }
     let username = &customer.username;
     assert!(username.chars().count() >= MIN_USERNAME_CHARS, "username {username:?} is too short");
