@@ -4,6 +4,7 @@ use std::time::Duration;
 use customer_auth_core::{CustomerStore, SessionStore};
 
 use super::signer::CookieSigner;
+use super::visitor_csrf::VisitorCsrf;
 
 /// The session layer's settings, shared by every request through one `Arc`.
 #[derive(Clone)]
@@ -15,6 +16,11 @@ pub(crate) struct SessionConfig {
     pub(crate) base_name: String,
     pub(crate) secure: bool,
     pub(crate) signer: Option<CookieSigner>,
+    /// Signs anonymous visitors' CSRF tokens; `None` only when the random generator failed
+    /// when the layer was built, and then visitors' tokens live in sessions as before.
+    pub(crate) visitor_csrf: Option<VisitorCsrf>,
+    /// The visitor CSRF cookie's name, `__Host-` prefixed while `secure`.
+    pub(crate) csrf_cookie_name: String,
     pub(crate) idle_timeout: Duration,
     pub(crate) absolute_timeout: Duration,
     pub(crate) touch_interval: Duration,

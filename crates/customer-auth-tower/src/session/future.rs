@@ -11,7 +11,7 @@ use pin_project_lite::pin_project;
 use super::handle::Session;
 use crate::{Body, Error};
 
-type Finish = Pin<Box<dyn Future<Output = Result<Option<HeaderValue>, Error>> + Send>>;
+type Finish = Pin<Box<dyn Future<Output = Result<Vec<HeaderValue>, Error>> + Send>>;
 
 pin_project! {
     /// Waits for the inner response, then writes the session's changes and sets the cookie.
@@ -73,13 +73,15 @@ fn keep_out_of_shared_caches(headers: &mut http::HeaderMap) {
     }
 }
 
-fn apply<B>(response: Response<B>, outcome: Result<Option<HeaderValue>, Error>) -> Response<Body<B>> {
+fn apply<B>(response: Response<B>, outcome: Result<Vec<HeaderValue>, Error>) -> Response<Body<B>> {
     match outcome {
-        Ok(None) => response.map(Either::Left),
-        Ok(Some(cookie)) => {
+        Ok(cookies) if cookies.is_empty() => response.map(Either::Left),
+        Ok(cookies) => {
             let mut response = response.map(Either::Left);
             let headers = response.headers_mut();
-            headers.append(header::SET_COOKIE, cookie);
+            for cookie in cookies {
+                headers.append(header::SET_COOKIE, cookie);
+            }
             // A shared cache must never hand one visitor's session cookie to another.
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response

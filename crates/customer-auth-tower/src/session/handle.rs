@@ -11,6 +11,7 @@ use tokio::sync::{Mutex, MutexGuard};
 
 use super::config::SessionConfig;
 use super::cookie;
+use super::visitor_csrf;
 use crate::{Error, local_target};
 
 /// Reserved session keys; app keys should not start with `_`.
@@ -35,6 +36,8 @@ struct Inner {
     config: Arc<SessionConfig>,
     cookie_id: Option<SessionId>,
     user_agent: Option<HeaderValue>,
+    /// The CSRF secret cookie a visitor who is not logged in sent, if any.
+    visitor_secret: Option<String>,
     state: Mutex<State>,
 }
 
@@ -47,6 +50,8 @@ struct State {
     ended: Vec<SessionKey>,
     /// The whole customer, once a handler asked for it.
     customer: Option<Option<Customer>>,
+    /// A CSRF secret made for a visitor who sent none: its cookie goes out with the response.
+    new_visitor_secret: Option<String>,
 }
 
 /// The session this request works on: the one its cookie named, or a new one.
@@ -91,8 +96,10 @@ impl Session {
         config: Arc<SessionConfig>,
         cookie_id: Option<SessionId>,
         user_agent: Option<HeaderValue>,
+        visitor_secret: Option<String>,
     ) -> Self {
-        Self { inner: Arc::new(Inner { config, cookie_id, user_agent, state: Mutex::new(State::default()) }) }
+        let state = Mutex::new(State::default());
+        Self { inner: Arc::new(Inner { config, cookie_id, user_agent, visitor_secret, state }) }
     }
 
     /// The store key of the session this request works on, if it has one: to tell the
@@ -283,9 +290,29 @@ impl Session {
         Ok(self.remove(FLASH_KEY).await?.unwrap_or_default())
     }
 
-    /// The session's CSRF token for a form's hidden `csrf_token` field (or the
-    /// `x-csrf-token` header), created on first use.
+    /// The CSRF token for a form's hidden `csrf_token` field (or the `x-csrf-token` header).
+    ///
+    /// A logged-in customer's token lives in their session, created on first use. A visitor
+    /// who is not logged in gets a signed double-submit token instead: a random secret in a
+    /// cookie of its own and an HMAC of it in the form, so showing a login or registration
+    /// form to anyone (a bot included) writes nothing to the store. The token a visitor posts
+    /// the login form with is checked that way; the session's own token takes over after.
     pub async fn csrf_token(&self) -> Result<String, Error> {
+        let mut state = self.state().await?;
+        if state.principal().is_none()
+            && let Some(signer) = &self.inner.config.visitor_csrf
+        {
+            let secret = match (&self.inner.visitor_secret, &state.new_visitor_secret) {
+                (Some(secret), _) | (None, Some(secret)) => secret.clone(),
+                (None, None) => {
+                    let secret = visitor_csrf::generate_secret()?;
+                    state.new_visitor_secret = Some(secret.clone());
+                    secret
+                }
+            };
+            return Ok(signer.token(&secret));
+        }
+        drop(state);
         if let Some(token) = self.get::<String>(CSRF_KEY).await? {
             return Ok(token);
         }
@@ -298,10 +325,22 @@ impl Session {
         Ok(token)
     }
 
-    /// True when `presented` is this session's CSRF token (compared in constant time).
+    /// True when `presented` is this request's CSRF token (compared in constant time): the
+    /// session's own for a logged-in customer; for anyone else, the signed token of the secret
+    /// cookie the request carries (or a token an older session holds).
     pub async fn verify_csrf_token(&self, presented: &str) -> Result<bool, Error> {
-        let Some(token) = self.get::<String>(CSRF_KEY).await? else { return Ok(false) };
-        Ok(bool::from(token.as_bytes().ct_eq(presented.as_bytes())))
+        let state = self.state().await?;
+        let stored = state.data(CSRF_KEY).map(|json| decode::<String>(CSRF_KEY, json)).transpose()?;
+        if let Some(token) = &stored
+            && bool::from(token.as_bytes().ct_eq(presented.as_bytes()))
+        {
+            return Ok(true);
+        }
+        if state.principal().is_some() {
+            return Ok(false);
+        }
+        let signed = self.inner.visitor_secret.as_deref().zip(self.inner.config.visitor_csrf.as_ref());
+        Ok(signed.is_some_and(|(secret, signer)| signer.verify(secret, presented)))
     }
 
     /// True when anything asked for the session during the request: the response then depends
@@ -329,14 +368,16 @@ impl Session {
         let stored = state.current.as_ref().is_some_and(|current| current.stored);
         state.current.as_ref().is_some_and(|current| current.dirty || current.new_cookie)
             || !state.ended.is_empty()
+            || state.new_visitor_secret.is_some()
             || (self.inner.cookie_id.is_some() && !stored)
     }
 
-    /// Writes what changed and returns the `Set-Cookie` header to send, if any.
-    pub(crate) async fn finish(&self) -> Result<Option<HeaderValue>, Error> {
+    /// Writes what changed and returns the `Set-Cookie` headers to send: the session's, and a
+    /// new visitor's CSRF secret.
+    pub(crate) async fn finish(&self) -> Result<Vec<HeaderValue>, Error> {
         let mut state = self.inner.state.lock().await;
         if !self.pending(&state) {
-            return Ok(None);
+            return Ok(Vec::new());
         }
         let config = &self.inner.config;
         let mut set_cookie = None;
@@ -370,7 +411,11 @@ impl Session {
             // The cookie names no live session (logged out, expired or unknown): drop it.
             set_cookie = cookie::removal_cookie(config);
         }
-        Ok(set_cookie)
+        let visitor = state
+            .new_visitor_secret
+            .take()
+            .and_then(|secret| visitor_csrf::set_cookie(&config.csrf_cookie_name, config.secure, &secret));
+        Ok(set_cookie.into_iter().chain(visitor).collect())
     }
 }
 

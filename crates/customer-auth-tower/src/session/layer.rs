@@ -8,6 +8,7 @@ use super::config::SessionConfig;
 use super::cookie::cookie_name;
 use super::service::SessionService;
 use super::signer::CookieSigner;
+use super::visitor_csrf::{self, VisitorCsrf};
 
 /// Cookie sessions for every request through it. See the [module docs](crate::session).
 ///
@@ -39,6 +40,8 @@ impl SessionLayer {
                 base_name: DEFAULT_COOKIE_NAME.to_owned(),
                 secure: true,
                 signer: None,
+                visitor_csrf: VisitorCsrf::random(),
+                csrf_cookie_name: cookie_name(visitor_csrf::BASE_NAME, true),
                 idle_timeout: DEFAULT_IDLE_TIMEOUT,
                 absolute_timeout: DEFAULT_ABSOLUTE_TIMEOUT,
                 touch_interval: DEFAULT_TOUCH_INTERVAL,
@@ -50,6 +53,7 @@ impl SessionLayer {
         let config = Arc::make_mut(&mut self.config);
         change(config);
         config.cookie_name = cookie_name(&config.base_name, config.secure);
+        config.csrf_cookie_name = cookie_name(visitor_csrf::BASE_NAME, config.secure);
         self
     }
 
@@ -71,9 +75,14 @@ impl SessionLayer {
     }
 
     /// Signs the cookie with `key` (HMAC-SHA256), so a forged or altered id is refused before
-    /// any store round trip. Every app instance needs the same key.
+    /// any store round trip. Every app instance needs the same key; the CSRF tokens of visitors
+    /// who are not logged in are signed with a key derived from it, so one instance accepts the
+    /// forms another served (without it, each process signs with a random key of its own).
     pub fn with_signing_key(self, key: cookie::Key) -> Self {
-        self.edit(|config| config.signer = Some(CookieSigner::new(&key)))
+        self.edit(|config| {
+            config.signer = Some(CookieSigner::new(&key));
+            config.visitor_csrf = VisitorCsrf::derived(key.signing()).or(config.visitor_csrf.take());
+        })
     }
 
     /// Ends sessions after this long without a request.

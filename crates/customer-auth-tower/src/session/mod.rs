@@ -43,6 +43,7 @@ mod handle;
 mod layer;
 mod service;
 mod signer;
+mod visitor_csrf;
 
 pub use handle::Session;
 pub use layer::{

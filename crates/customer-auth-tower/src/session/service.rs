@@ -8,6 +8,7 @@ use super::config::SessionConfig;
 use super::cookie::read_session_id;
 use super::future::ResponseFuture;
 use super::handle::Session;
+use super::visitor_csrf::read_secret;
 
 /// The service [`SessionLayer`](super::SessionLayer) wraps around yours.
 #[derive(Debug, Clone)]
@@ -39,7 +40,8 @@ where
         let id = read_session_id(request.headers(), &self.config);
         // A cheap clone of the header (reference-counted bytes): read only if a login happens.
         let user_agent = request.headers().get(http::header::USER_AGENT).cloned();
-        let session = Session::new(Arc::clone(&self.config), id, user_agent);
+        let visitor_secret = read_secret(request.headers(), &self.config.csrf_cookie_name);
+        let session = Session::new(Arc::clone(&self.config), id, user_agent, visitor_secret);
         request.extensions_mut().insert(session.clone());
         ResponseFuture::new(self.inner.call(request), session)
     }

@@ -37,6 +37,7 @@ macro_rules! on_every_store {
     };
 }
 
+mod anonymous_forms;
 mod cookies;
 mod csrf;
 mod fixation;

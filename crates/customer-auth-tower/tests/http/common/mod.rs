@@ -19,7 +19,7 @@ use http::StatusCode;
 use serde::Deserialize;
 
 pub use counting_store::CountingStore;
-pub use servers::postgres_redis_stores;
+pub use servers::{postgres_redis_stores, postgres_session_rows, postgres_stores};
 
 pub const PASSWORD: &str = "correct horse battery";
 
@@ -28,7 +28,7 @@ pub struct Stores {
     pub customers: Arc<dyn CustomerStore>,
     pub sessions: Arc<CountingStore>,
     _dir: Option<tempfile::TempDir>,
-    _servers: Option<servers::Cleanup>,
+    pub(crate) _servers: Option<servers::Cleanup>,
 }
 
 pub async fn memory_stores() -> Stores {

@@ -25,7 +25,7 @@ fn random_hex() -> String {
 
 /// Drops the schema and deletes the keys when the test's stores go.
 pub struct Cleanup {
-    postgres: PostgresStore,
+    pub(crate) postgres: PostgresStore,
     redis: RedisStore,
 }
 
@@ -49,6 +49,23 @@ impl Drop for Cleanup {
             panic!("the test's Postgres schema or Redis keys could not be removed");
         }
     }
+}
+
+/// Customers and sessions both in Postgres (with the Redis prefix unused but cleaned up).
+pub async fn postgres_stores() -> Stores {
+    let mut stores = postgres_redis_stores().await;
+    let postgres = stores._servers.as_ref().map(|cleanup| cleanup.postgres.clone());
+    if let Some(postgres) = postgres {
+        stores.sessions = Arc::new(CountingStore::new(Arc::new(postgres)));
+    }
+    stores
+}
+
+/// How many sessions the test's Postgres schema holds.
+pub async fn postgres_session_rows(stores: &Stores) -> i64 {
+    let cleanup = stores._servers.as_ref().expect("Postgres stores");
+    let count = format!("SELECT count(*) FROM \"{}\".sessions", cleanup.postgres.schema());
+    sqlx::query_scalar(&count).fetch_one(cleanup.postgres.pool()).await.unwrap()
 }
 
 pub async fn postgres_redis_stores() -> Stores {
