@@ -20,7 +20,7 @@ start_shop() {
   local port=$1 dir=$2
   shift 2
   NO_COLOR=1 RUST_LOG="${SHOP_LOG:-warn}" "$SHOP_BIN" --bind "127.0.0.1:$port" \
-    --bcrypt-cost 4 --insecure-cookies --email-confirmation false --attempts-per-minute 1000000 \
+    --bcrypt-cost 4 --insecure-cookies --email-confirmation false --attempts-per-minute 1000000 --mail-forms-per-minute 1000000 \
     --outbox "$dir/outbox" "$@" >>"$dir/shop.log" 2>&1 &
   SHOP_PID=$!
   for _ in $(seq 1 150); do

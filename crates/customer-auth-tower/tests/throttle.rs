@@ -329,3 +329,51 @@ async fn memory_is_bounded() {
     }
     assert!(layer.tracked_clients() <= 20, "the idle entries were dropped: {}", layer.tracked_clients());
 }
+
+/// A login that answers 303 to the right password and 401 to any other, behind a layer that
+/// counts failures only.
+fn login_app(layer: ThrottleLayer) -> Router {
+    let signin = |body: String| async move {
+        if body == "password=right" { StatusCode::SEE_OTHER } else { StatusCode::UNAUTHORIZED }
+    };
+    Router::new().route("/login", axum::routing::post(signin)).route_layer(layer)
+}
+
+async fn sign_in(app: &Router, peer: ConnectInfo<SocketAddr>, password: &str) -> StatusCode {
+    let request = Request::post("/login").extension(peer).body(Body::from(format!("password={password}"))).unwrap();
+    app.clone().oneshot(request).await.unwrap().status()
+}
+
+/// Customers behind one address (a carrier-grade NAT, an office) are never throttled for
+/// logging in: only failures spend the address's budget (security finding: every post
+/// counted, so a shared address got 429s at nine in the morning).
+#[tokio::test]
+async fn successful_logins_never_count_and_failures_do() {
+    let app = login_app(ThrottleLayer::failures_per_minute(10));
+    let office = from(Ipv4Addr::new(203, 0, 113, 50));
+    for _ in 0..100 {
+        assert_eq!(sign_in(&app, office, "right").await, StatusCode::SEE_OTHER);
+    }
+    for _ in 0..10 {
+        assert_eq!(sign_in(&app, office, "wrong").await, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(sign_in(&app, office, "wrong").await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(sign_in(&app, office, "right").await, StatusCode::TOO_MANY_REQUESTS, "refused whatever it sends");
+    assert_eq!(sign_in(&app, from(Ipv4Addr::new(198, 51, 100, 1)), "wrong").await, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_layer_counting_failures_keeps_counting_behind_trusted_proxies() {
+    let app = login_app(ThrottleLayer::failures_per_minute(2).with_trusted_proxies([IpAddr::from([10, 0, 0, 1])]));
+    let via_proxy = |client: &str| {
+        Request::post("/login")
+            .header("x-forwarded-for", client)
+            .extension(from(Ipv4Addr::new(10, 0, 0, 1)))
+            .body(Body::from("password=wrong"))
+            .unwrap()
+    };
+    for expected in [StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED, StatusCode::TOO_MANY_REQUESTS] {
+        assert_eq!(app.clone().oneshot(via_proxy("192.0.2.9")).await.unwrap().status(), expected);
+    }
+    assert_eq!(app.clone().oneshot(via_proxy("192.0.2.10")).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+}

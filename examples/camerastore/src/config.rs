@@ -64,10 +64,16 @@ pub struct Config {
     #[arg(long, env = "CAMERASTORE_BCRYPT_COST", default_value_t = customer_auth::DEFAULT_COST)]
     pub bcrypt_cost: u32,
 
-    /// Posts to the login, registration and password forms allowed per client address and
-    /// minute; more get 429 with Retry-After.
+    /// Failed logins (and other refused password checks) allowed per client address and
+    /// minute; more get 429 with Retry-After. Successful logins never count, so customers who
+    /// share an address are not throttled for logging in.
     #[arg(long, env = "CAMERASTORE_ATTEMPTS_PER_MINUTE", default_value_t = 10)]
     pub attempts_per_minute: u32,
+
+    /// Posts to the forms that send mail (registration, password reset, new confirmation or
+    /// unlock links) allowed per client address and minute; more get 429 with Retry-After.
+    #[arg(long, env = "CAMERASTORE_MAIL_FORMS_PER_MINUTE", default_value_t = 20)]
+    pub mail_forms_per_minute: u32,
 
     /// Proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For names the
     /// client. Without any, the socket's peer is the client and the header is ignored.

@@ -40,12 +40,21 @@ pub struct AppState {
     pub secure_cookies: bool,
 }
 
+/// The per-address throttles: failed password checks, and the forms that send mail.
+#[derive(Debug, Clone)]
+pub struct Throttles {
+    /// Counts refused logins and password checks only.
+    pub failures: ThrottleLayer,
+    /// Counts every post to a form that sends mail.
+    pub mail: ThrottleLayer,
+}
+
 /// The shop's router: every route behind the session and CSRF layers, with request logging,
-/// security headers and a body limit; the login, registration and password forms behind
-/// `throttle`, which also says which proxies may name the client's address.
-pub fn app(state: AppState, sessions: SessionLayer, throttle: ThrottleLayer) -> Router {
-    let trusted: TrustedProxies = throttle.trusted_proxies().clone();
-    routes::routes(throttle)
+/// security headers and a body limit; the password forms and the mail-sending forms behind
+/// their throttles, the first of which also says which proxies may name the client's address.
+pub fn app(state: AppState, sessions: SessionLayer, throttles: Throttles) -> Router {
+    let trusted: TrustedProxies = throttles.failures.trusted_proxies().clone();
+    routes::routes(throttles)
         .layer(CsrfLayer::new().with_max_form_bytes(MAX_BODY_BYTES))
         .layer(sessions)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -88,9 +97,12 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
         }
         None => tracing::info!("session cookies are not signed; set CAMERASTORE_COOKIE_KEY to sign them"),
     }
-    let throttle = ThrottleLayer::per_minute(config.attempts_per_minute)
-        .with_trusted_proxies(config.trusted_proxies.iter().copied());
-    Ok(app(AppState { auth, orders, templates, secure_cookies: secure }, sessions, throttle))
+    let proxies = config.trusted_proxies.iter().copied();
+    let throttles = Throttles {
+        failures: ThrottleLayer::failures_per_minute(config.attempts_per_minute).with_trusted_proxies(proxies.clone()),
+        mail: ThrottleLayer::per_minute(config.mail_forms_per_minute).with_trusted_proxies(proxies),
+    };
+    Ok(app(AppState { auth, orders, templates, secure_cookies: secure }, sessions, throttles))
 }
 
 /// SMTP when configured, else the development outbox.

@@ -80,7 +80,8 @@ async fn ten_thousand_malformed_requests_get_no_5xx_and_the_shop_still_serves() 
     }));
 
     // A throttle this high never answers 429, so every request reaches the code behind it.
-    let shop = Shop::start_with(&["--attempts-per-minute", "4000000000"]).await;
+    let shop =
+        Shop::start_with(&["--attempts-per-minute", "4000000000", "--mail-forms-per-minute", "4000000000"]).await;
     let context = Arc::new(Context {
         host: shop.base.trim_start_matches("http://").to_owned(),
         customer: identity(&shop, "fuzz-customer", false).await,

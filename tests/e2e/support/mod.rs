@@ -48,6 +48,8 @@ impl Shop {
             "--insecure-cookies",
             "--attempts-per-minute",
             "10000",
+            "--mail-forms-per-minute",
+            "10000",
             "--email-confirmation",
             "false",
         ];

@@ -1,7 +1,9 @@
 //! The throttle's response future.
 
 use std::future::Future;
+use std::net::IpAddr;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
@@ -9,6 +11,7 @@ use http::Response;
 use http_body_util::{Either, Full};
 use pin_project_lite::pin_project;
 
+use super::layer::ThrottleConfig;
 use crate::Body;
 
 pin_project! {
@@ -23,6 +26,8 @@ pin_project! {
     #[project = KindProj]
     enum Kind<F> {
         Inner { #[pin] future: F },
+        // Counts the client's failure when the answer is a 4xx.
+        Counting { #[pin] future: F, config: Arc<ThrottleConfig>, client: IpAddr },
         Refused { response: Option<Response<Full<Bytes>>> },
     }
 }
@@ -30,6 +35,10 @@ pin_project! {
 impl<F> ResponseFuture<F> {
     pub(crate) fn inner(future: F) -> Self {
         Self { kind: Kind::Inner { future } }
+    }
+
+    pub(crate) fn counting(future: F, config: Arc<ThrottleConfig>, client: IpAddr) -> Self {
+        Self { kind: Kind::Counting { future, config, client } }
     }
 
     pub(crate) fn refused(response: Response<Full<Bytes>>) -> Self {
@@ -46,6 +55,15 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project().kind.project() {
             KindProj::Inner { future } => Poll::Ready(Ok(ready!(future.poll(cx))?.map(Either::Left))),
+            KindProj::Counting { future, config, client } => {
+                let response = ready!(future.poll(cx))?;
+                if response.status().is_client_error()
+                    && let Some(failures) = &config.failures
+                {
+                    failures.count(*client);
+                }
+                Poll::Ready(Ok(response.map(Either::Left)))
+            }
             KindProj::Refused { response } => match response.take() {
                 Some(response) => Poll::Ready(Ok(response.map(Either::Right))),
                 // Polled again after it completed: the contract allows anything but a panic.

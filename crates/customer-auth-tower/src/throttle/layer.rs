@@ -9,6 +9,7 @@ use ipnet::IpNet;
 use tower_layer::Layer;
 
 use super::client_ip::TrustedProxies;
+use super::failures::FailureWindows;
 use super::service::Throttle;
 
 /// The layer forgets clients that are back to a full budget once per this many requests.
@@ -23,6 +24,8 @@ pub(crate) struct ThrottleConfig {
     pub(crate) trusted: TrustedProxies,
     limiter: DefaultKeyedRateLimiter<IpAddr>,
     requests: AtomicU64,
+    /// Set when the layer counts failed requests only (4xx answers) instead of every request.
+    pub(crate) failures: Option<FailureWindows>,
 }
 
 impl fmt::Debug for ThrottleConfig {
@@ -37,7 +40,7 @@ impl fmt::Debug for ThrottleConfig {
 
 impl ThrottleConfig {
     fn new(quota: Quota, trusted: TrustedProxies) -> Self {
-        Self { quota, trusted, limiter: RateLimiter::keyed(quota), requests: AtomicU64::new(0) }
+        Self { quota, trusted, limiter: RateLimiter::keyed(quota), requests: AtomicU64::new(0), failures: None }
     }
 
     /// Counts one unsafe request from `client` against its budget; `Err` holds how long until
@@ -64,13 +67,16 @@ impl ThrottleConfig {
     pub(crate) fn forget_idle(&self) {
         self.limiter.retain_recent();
         self.limiter.shrink_to_fit();
+        if let Some(failures) = &self.failures {
+            failures.forget_idle();
+        }
     }
 }
 
 /// The key a client's budget is kept under. An IPv6 client is usually handed a whole /64 and
 /// can pick any address in it, so the /64 is the client: per-address budgets would let it
 /// multiply its own by 2^64.
-fn bucket(client: IpAddr) -> IpAddr {
+pub(crate) fn bucket(client: IpAddr) -> IpAddr {
     match client {
         IpAddr::V6(v6) => {
             let prefix = u128::from(v6) & (u128::MAX << 64);
@@ -105,6 +111,21 @@ impl ThrottleLayer {
         Self::new(Quota::per_minute(at_least_one(requests)))
     }
 
+    /// Allows `failures` failed unsafe requests per minute per client: only answers with a
+    /// 4xx status count (a wrong password, a refused form), successes (2xx, 3xx) never do, so
+    /// customers who share one address (a carrier-grade NAT, an office) are not throttled for
+    /// logging in. Past the limit the client gets `429` until its minute, which starts at its
+    /// first failure, is over. Put the login form (and the other places a password is
+    /// checked) behind one, and forms that send mail behind a [`per_minute`](Self::per_minute)
+    /// layer of their own, where every post counts. Requests that arrive together are checked
+    /// before any of them is counted, so a burst can overshoot the limit by its size; the
+    /// per-account budgets of `Auth::authenticate_client` are exact.
+    pub fn failures_per_minute(failures: u32) -> Self {
+        let mut config = ThrottleConfig::new(Quota::per_minute(at_least_one(failures)), TrustedProxies::none());
+        config.failures = Some(FailureWindows::new(failures, std::time::Duration::from_secs(60)));
+        Self { config: Arc::new(config) }
+    }
+
     /// Allows `requests` unsafe requests per hour per client, all at once or spread out
     /// (`0` is taken as `1`).
     pub fn per_hour(requests: u32) -> Self {
@@ -116,7 +137,9 @@ impl ThrottleLayer {
     /// one every ten seconds.
     pub fn with_burst(self, burst: u32) -> Self {
         let quota = self.config.quota.allow_burst(at_least_one(burst));
-        Self { config: Arc::new(ThrottleConfig::new(quota, self.config.trusted.clone())) }
+        let mut config = ThrottleConfig::new(quota, self.config.trusted.clone());
+        config.failures = self.config.failures.as_ref().map(|failures| failures.fresh());
+        Self { config: Arc::new(config) }
     }
 
     /// Believes `X-Forwarded-For` from these proxies: addresses (`IpAddr`) or ranges
@@ -127,7 +150,9 @@ impl ThrottleLayer {
         I: IntoIterator,
         I::Item: Into<IpNet>,
     {
-        Self { config: Arc::new(ThrottleConfig::new(self.config.quota, TrustedProxies::new(proxies))) }
+        let mut config = ThrottleConfig::new(self.config.quota, TrustedProxies::new(proxies));
+        config.failures = self.config.failures.as_ref().map(|failures| failures.fresh());
+        Self { config: Arc::new(config) }
     }
 
     /// The proxies whose `X-Forwarded-For` is believed, for [`client_ip`](super::client_ip)
@@ -138,7 +163,7 @@ impl ThrottleLayer {
 
     /// How many clients the limiter keeps a budget for now.
     pub fn tracked_clients(&self) -> usize {
-        self.config.limiter.len()
+        self.config.failures.as_ref().map_or_else(|| self.config.limiter.len(), FailureWindows::len)
     }
 
     /// Forgets the clients whose budget is full again. The layer does this itself once every

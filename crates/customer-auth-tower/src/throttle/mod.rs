@@ -57,6 +57,7 @@
 //! ```
 
 mod client_ip;
+mod failures;
 pub mod future;
 mod layer;
 mod service;

@@ -55,6 +55,15 @@ where
             );
             UNKNOWN_CLIENT
         });
+        if let Some(failures) = &self.config.failures {
+            return match failures.blocked(key) {
+                None => ResponseFuture::counting(self.inner.call(request), Arc::clone(&self.config), key),
+                Some(wait) => {
+                    tracing::debug!(client = %key, retry_after = ?wait, path = request.uri().path(), "throttled");
+                    ResponseFuture::refused(too_many_requests(wait))
+                }
+            };
+        }
         match self.config.check(key) {
             Ok(()) => ResponseFuture::inner(self.inner.call(request)),
             Err(wait) => {

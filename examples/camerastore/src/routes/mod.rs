@@ -15,24 +15,27 @@ mod unlock;
 
 use axum::Router;
 use axum::routing::get;
-use customer_auth_tower::{RequireLogin, RequireRole, Session, ThrottleLayer};
+use customer_auth_tower::{RequireLogin, RequireRole, Session};
 use serde::Serialize;
 
-use crate::AppState;
 use crate::error::AppError;
+use crate::{AppState, Throttles};
 
 /// Every route, without the session and CSRF layers (see [`crate::app`]).
-pub(crate) fn routes(throttle: ThrottleLayer) -> Router<AppState> {
-    // Where passwords are guessed or accounts made in bulk: throttled per client address.
-    let guarded = Router::new()
-        .route("/account/create", axum::routing::post(register::create))
+pub(crate) fn routes(throttles: Throttles) -> Router<AppState> {
+    // Where passwords are checked: each address's failures are limited, its successes free.
+    let password_checks = Router::new()
         .route("/signin", axum::routing::post(login::signin))
-        .route("/forgot", get(reset::forgot_form).post(reset::forgot))
         .route("/reset/{token}", get(reset::reset_form).post(reset::reset))
+        .route("/unlock/{token}", get(unlock::link).post(unlock::follow))
+        .route_layer(throttles.failures.clone());
+    // Forms that send mail (or make accounts in bulk): every post counts.
+    let mail_forms = Router::new()
+        .route("/account/create", axum::routing::post(register::create))
+        .route("/forgot", get(reset::forgot_form).post(reset::forgot))
         .route("/confirm", get(confirm::resend_form).post(confirm::resend))
         .route("/unlock", get(unlock::request_form).post(unlock::request))
-        .route("/unlock/{token}", get(unlock::link).post(unlock::follow))
-        .route_layer(throttle.clone());
+        .route_layer(throttles.mail);
     let account = Router::new()
         .route("/account/orders", get(account::orders))
         .route("/account/password", get(password::form).post(password::change))
@@ -40,8 +43,8 @@ pub(crate) fn routes(throttle: ThrottleLayer) -> Router<AppState> {
         .route("/account/sessions", get(sessions::list))
         .route("/account/sessions/others", axum::routing::post(sessions::end_others))
         .route("/account/sessions/all", axum::routing::post(sessions::end_all))
-        // The password is guessed here too; the throttle counts only the posts.
-        .route_layer(throttle)
+        // The password is checked here too: wrong ones count as at the login form.
+        .route_layer(throttles.failures)
         .route_layer(RequireLogin::new());
     let admin = Router::new()
         .route("/admin", get(admin::customers))
@@ -54,7 +57,8 @@ pub(crate) fn routes(throttle: ThrottleLayer) -> Router<AppState> {
         .route("/confirm/{token}", get(confirm::follow))
         .route("/logout", get(login::logout_link).post(login::logout))
         .route("/static/style.css", get(assets::stylesheet))
-        .merge(guarded)
+        .merge(password_checks)
+        .merge(mail_forms)
         .merge(account)
         .merge(admin)
 }

@@ -25,7 +25,15 @@ impl Server {
         let url = format!("sqlite://{}", database.display());
         let mut child = Command::new(env!("CARGO_BIN_EXE_camerastore"))
             .args(["--bind", "127.0.0.1:0", "--database-url", &url, "--bcrypt-cost", "4", "--insecure-cookies"])
-            .args(["--email-confirmation", "false", "--attempts-per-minute", "1000000", "--outbox"])
+            .args([
+                "--email-confirmation",
+                "false",
+                "--attempts-per-minute",
+                "1000000",
+                "--mail-forms-per-minute",
+                "1000000",
+                "--outbox",
+            ])
             .arg(outbox)
             // The start-up line is all the test reads; one line per request would only cost time.
             .env("RUST_LOG", "warn,camerastore=info,camerastore::http=warn")
