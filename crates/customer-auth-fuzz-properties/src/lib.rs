@@ -9,13 +9,15 @@
 // A property that does not hold must panic, and its checks read best as unwrap and assert.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod bcrypt_differential;
 pub mod redirect_target;
 pub mod registration;
 pub mod session_cookie;
 pub mod session_record;
 
 /// The names of the targets, which are also the folders of their seeds under `fuzz/seeds/`.
-pub const TARGETS: [&str; 4] = ["redirect_target", "session_cookie", "registration", "session_record"];
+pub const TARGETS: [&str; 5] =
+    ["redirect_target", "session_cookie", "registration", "session_record", "bcrypt_differential"];
 
 /// Runs the named target's property on `data`; `false` when no target has that name.
 pub fn check(target: &str, data: &[u8]) -> bool {
@@ -24,6 +26,7 @@ pub fn check(target: &str, data: &[u8]) -> bool {
         "session_cookie" => session_cookie::check,
         "registration" => registration::check,
         "session_record" => session_record::check,
+        "bcrypt_differential" => bcrypt_differential::check,
         _ => return false,
     };
     check(data);

@@ -321,4 +321,42 @@ mod tests {
             assert_eq!(bcrypt_text::format(cost, &salt, &digest), theirs(password, salt, cost));
         }
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(256))]
+
+        /// The differential test against the `bcrypt` crate: up to six passwords of 0 to 100
+        /// bytes (every byte value, NULs included), random salts, costs 4 to 6, each joining
+        /// the group in step at a random step of the others; every digest must be the crate's.
+        #[test]
+        fn random_hashes_joining_at_random_steps_are_the_bcrypt_crates(
+            cases in proptest::collection::vec(
+                (proptest::collection::vec(proptest::num::u8::ANY, 0..=100), proptest::array::uniform16(proptest::num::u8::ANY), 4u32..=6, 0usize..80),
+                1..=6,
+            )
+        ) {
+            let mut lanes: Vec<Lane<usize>> = Vec::new();
+            let mut waiting: Vec<(usize, usize)> = cases.iter().enumerate().map(|(case, (_, _, _, after))| (case, *after)).collect();
+            let mut steps = 0usize;
+            let mut checked = 0;
+            while checked < cases.len() {
+                waiting.retain(|&(case, after)| {
+                    if after > steps && !lanes.is_empty() {
+                        return true;
+                    }
+                    let (password, salt, cost, _) = &cases[case];
+                    lanes.push(Lane::new(password, salt, *cost, case));
+                    false
+                });
+                step(&mut lanes);
+                steps += 1;
+                while let Some(done) = lanes.iter().position(Lane::is_done) {
+                    let (digest, case) = lanes.swap_remove(done).finish();
+                    let (password, salt, cost, _) = &cases[case];
+                    proptest::prop_assert_eq!(bcrypt_text::format(*cost, salt, &digest), theirs(password, *salt, *cost));
+                    checked += 1;
+                }
+            }
+        }
+    }
 }
