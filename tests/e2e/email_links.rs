@@ -114,3 +114,47 @@ async fn the_sessions_page_lists_browsers_and_logs_out_the_others_or_all() {
     assert_eq!(all.status(), StatusCode::SEE_OTHER);
     assert_eq!(orders_status(&shop, &cookie).await, StatusCode::SEE_OTHER, "and now neither is");
 }
+
+/// With --paranoid-registration a taken email answers exactly as a new account does, and its
+/// owner is mailed instead (security finding: the form told whether an email had an account).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paranoid_registration_does_not_tell_who_has_an_account() {
+    let shop = Shop::start_with(&["--email-confirmation", "true", "--paranoid-registration", "true"]).await;
+    let (owner, _) = new_client();
+    let first = register(&shop, &owner, "sander", "sander@example.com", PASSWORD).await;
+    let first_status = first.status();
+    let first_location = location(&first).to_owned();
+    let (prober, _) = new_client();
+    let probe = register(&shop, &prober, "prober", "SANDER@example.com", PASSWORD).await;
+    assert_eq!((probe.status(), location(&probe)), (first_status, first_location.as_str()), "answers as a success");
+    let (fresh, _) = new_client();
+    let fresh_page = register(&shop, &fresh, "newbie", "newbie@example.com", PASSWORD).await;
+    assert_eq!(fresh_page.status(), first_status);
+    let probe_flash = prober.get(shop.url("/login")).send().await.unwrap().text().await.unwrap();
+    let fresh_flash = fresh.get(shop.url("/login")).send().await.unwrap().text().await.unwrap();
+    assert!(probe_flash.contains("Account created"), "{probe_flash}");
+    let strip = |page: &str| page.split("csrf_token").next().unwrap_or_default().to_owned();
+    assert_eq!(strip(&probe_flash), strip(&fresh_flash), "the pages differ only after the token field");
+    let mails: Vec<String> = std::fs::read_dir(&shop.config.outbox)
+        .unwrap()
+        .map(|entry| std::fs::read_to_string(entry.unwrap().path()).unwrap())
+        .collect();
+    let notices: Vec<&String> =
+        mails.iter().filter(|mail| mail.contains("Subject: Someone tried to register")).collect();
+    assert_eq!(notices.len(), 1, "the owner is told once: {mails:?}");
+    assert!(notices[0].contains("To: sander@example.com") && notices[0].contains("/forgot"), "{}", notices[0]);
+}
+
+/// Without the setting, the form says the email is taken, next to the field, as the seed did.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_paranoid_registration_a_taken_email_is_reported_next_to_the_field() {
+    let shop = Shop::start().await;
+    let (client, _) = new_client();
+    assert_eq!(
+        register(&shop, &client, "sander", "sander@example.com", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let taken = register(&shop, &client, "other", "sander@example.com", PASSWORD).await;
+    assert_eq!(taken.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(taken.text().await.unwrap().contains("An account with this email already exists"));
+}

@@ -64,6 +64,14 @@ pub struct Config {
     #[arg(long, env = "CAMERASTORE_BCRYPT_COST", default_value_t = customer_auth::DEFAULT_COST)]
     pub bcrypt_cost: u32,
 
+    /// Paranoid registration: a registration with an email address that already has an
+    /// account answers as a new account does, and mails the address's owner instead, so the
+    /// form no longer tells who has an account (as /forgot does not). Off by default: the form
+    /// then says "An account with this email already exists" next to the field. Goes with
+    /// email confirmation.
+    #[arg(long, env = "CAMERASTORE_PARANOID_REGISTRATION", default_value_t = false, action = clap::ArgAction::Set)]
+    pub paranoid_registration: bool,
+
     /// Failed logins (and other refused password checks) allowed per client address and
     /// minute; more get 429 with Retry-After. Successful logins never count, so customers who
     /// share an address are not throttled for logging in.

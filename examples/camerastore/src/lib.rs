@@ -73,7 +73,8 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
         .with_sessions(stores.sessions.clone())
         .with_hasher(hasher)
         .with_mailer(mailer(config)?, config.base_url())
-        .with_email_confirmation(config.email_confirmation);
+        .with_email_confirmation(config.email_confirmation)
+        .with_paranoid_registration(config.paranoid_registration);
     let templates =
         Arc::new(Templates::new().map_err(|err| StartError::Store(customer_auth::Error::Config(err.to_string())))?);
     let secure = config.secure_cookies();

@@ -1,6 +1,6 @@
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use customer_auth::{Error, FieldErrors, Registration};
+use customer_auth::{Error, FieldErrors, Registered, Registration};
 use customer_auth_tower::Session;
 use http::StatusCode;
 use minijinja::context;
@@ -64,11 +64,15 @@ pub(super) async fn create(
     };
     let values = Values::from(&registration);
     let mut errors = FieldErrors::new();
-    match state.auth.register(registration).await {
-        Ok(customer) => {
-            // The account exists either way; demo orders are a nicety, not worth failing over.
-            if let Err(err) = state.orders.seed(customer.id).await {
-                tracing::warn!(error = %err, customer_id = %customer.id, "could not seed demo orders");
+    // With --paranoid-registration, a taken email answers exactly as a new account does (its
+    // owner gets a mail instead), so the form does not tell who has an account.
+    match state.auth.sign_up(registration).await {
+        Ok(registered) => {
+            if let Registered::Created(customer) = registered {
+                // The account exists either way; demo orders are a nicety, not worth failing over.
+                if let Err(err) = state.orders.seed(customer.id).await {
+                    tracing::warn!(error = %err, customer_id = %customer.id, "could not seed demo orders");
+                }
             }
             let message = if state.auth.requires_confirmed_email() {
                 "Account created, please log in once you have followed the link we sent to your email address."
