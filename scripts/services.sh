@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure what the tests need is there: PostgreSQL on 127.0.0.1:5432 (user postgres, trust
-# auth, database `test`), Redis on 127.0.0.1:6379, and Chromium with its WebDriver for the
+# auth, database `test`), a TLS-only PostgreSQL of the tests' own on 127.0.0.1:5433 (its CA in
+# /tmp/customer-auth-tls), Redis on 127.0.0.1:6379, and Chromium with its WebDriver for the
 # browser test. Installs them with apt where they are missing, starts the servers where they are
 # down, and fails loudly when that does not work.
 set -euo pipefail
@@ -74,3 +75,4 @@ ensure_chromium() {
 ensure_postgres
 ensure_redis
 ensure_chromium
+bash "$(dirname "$0")/services/postgres_tls.sh"

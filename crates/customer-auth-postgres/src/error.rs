@@ -43,6 +43,19 @@ pub enum Error {
         #[source]
         source: sqlx::Error,
     },
+    /// The TLS handshake with the server failed: under `sslmode=verify-full` or `verify-ca` the
+    /// server's certificate did not verify (an unknown CA, an expired certificate, or, for
+    /// `verify-full`, a certificate for another host name), or the server spoke no TLS.
+    #[error(
+        "the TLS connection to PostgreSQL at {server} failed: {source}; with sslmode=verify-full or verify-ca the server's certificate must verify against the CA in sslrootcert (or the public roots without it) and, for verify-full, name the host in the URL: check sslrootcert and the host name, or use sslmode=require only on a network you trust"
+    )]
+    Tls {
+        /// The server, as `user@host:port/database`.
+        server: String,
+        /// What the driver said.
+        #[source]
+        source: sqlx::Error,
+    },
     /// The store's schema could not be created, or the embedded migrations could not be applied.
     #[error(
         "could not migrate the schema {schema:?} at {server}: {source}; check that the user may create the schema and its tables, run the same customer-auth version on every app that shares the schema, and never edit a migration that was applied"
@@ -78,8 +91,17 @@ impl From<Error> for CoreError {
             Error::Migrate { source: sqlx::migrate::MigrateError::Execute(ref source), .. } if is_transient(source) => {
                 CoreError::unavailable(err)
             }
-            Error::Connect { .. } | Error::Migrate { .. } | Error::NotMigrated { .. } => CoreError::backend(err),
+            Error::Connect { .. } | Error::Tls { .. } | Error::Migrate { .. } | Error::NotMigrated { .. } => {
+                CoreError::backend(err)
+            }
         }
+    }
+}
+
+impl Error {
+    /// A failed connection, told apart: a TLS failure says what to check.
+    pub(crate) fn connect(server: String, source: sqlx::Error) -> Self {
+        if is_tls_failure(&source) { Self::Tls { server, source } } else { Self::Connect { server, source } }
     }
 }
 
@@ -87,8 +109,22 @@ impl From<Error> for CoreError {
 const UNDEFINED_TABLE: &str = "42P01";
 const INVALID_SCHEMA_NAME: &str = "3F000";
 
+/// True when the TLS handshake failed: sqlx reports a certificate rustls refused as an I/O
+/// error, which would otherwise pass for a network failure.
+fn is_tls_failure(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Tls(_) => true,
+        sqlx::Error::Io(io) => io.get_ref().is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some()),
+        _ => false,
+    }
+}
+
 /// True when the server is down, restarting, overloaded or out of reach: worth retrying later.
+/// A certificate that does not verify is not: it will not verify on the next try either.
 pub(crate) fn is_transient(err: &sqlx::Error) -> bool {
+    if is_tls_failure(err) {
+        return false;
+    }
     match err {
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed | sqlx::Error::Io(_) => true,
         sqlx::Error::Database(db) => db.code().is_some_and(|code| is_transient_code(&code)),

@@ -163,9 +163,9 @@ impl PostgresStoreOptions {
             // The pool retries a refused connection until its timeout and then only says it timed
             // out; one more direct attempt tells the operator why.
             Err(sqlx::Error::PoolTimedOut) => {
-                return Err(Error::Connect { server, source: self.probe(&connect_options).await });
+                return Err(Error::connect(server, self.probe(&connect_options).await));
             }
-            Err(source) => return Err(Error::Connect { server, source }),
+            Err(source) => return Err(Error::connect(server, source)),
         };
         if self.migrate {
             crate::store::migrate(&pool, &self.schema, &server).await?;
