@@ -90,9 +90,7 @@ mod error;
 mod keys;
 mod login_failures;
 mod options;
-mod resp;
 mod scripts;
-mod session_reader;
 mod sessions;
 mod store;
 

@@ -37,12 +37,12 @@ impl RedisStore {
     /// [`LoadBatcher`](customer_auth_core::LoadBatcher)'s call.
     async fn load_live_sessions(&self, keys: Vec<SessionKey>) -> Result<Vec<(SessionKey, SessionRecord)>> {
         let names: Vec<String> = keys.iter().map(|key| self.keys().session(key)).collect();
-        let values: Vec<Option<Vec<u8>>> = match self.reader() {
-            Some(reader) => reader.mget(&names).await?,
-            None => {
-                self.run(|mut conn| async move { redis::cmd("MGET").arg(names).query_async(&mut conn).await }).await?
-            }
-        };
+        let values: Vec<Option<Vec<u8>>> = self
+            .run_idempotent(|mut conn| {
+                let names = names.clone();
+                async move { redis::cmd("MGET").arg(names).query_async(&mut conn).await }
+            })
+            .await?;
         let now = Timestamp::now();
         let mut live = Vec::with_capacity(values.len());
         for (key, bytes) in keys.into_iter().zip(values) {

@@ -9,7 +9,6 @@ use redis::{Client, RedisError, RedisResult};
 use crate::error::store_error;
 use crate::keys::Keys;
 use crate::scripts::Scripts;
-use crate::session_reader::SessionReader;
 use crate::{Error, RedisStoreOptions};
 
 /// Keys unlinked per command by [`RedisStore::delete_all_keys`], and the `SCAN` count hint.
@@ -19,10 +18,10 @@ const SCAN_BATCH: usize = 500;
 /// [`CustomerStore`](customer_auth_core::CustomerStore) and
 /// [`SessionStore`](customer_auth_core::SessionStore).
 ///
-/// One multiplexed connection per store carries every call but session loads, which have a
-/// plain connection of their own (over TLS they share the multiplexed one). Both reconnect by
-/// themselves when the connection drops; a call while Redis is unreachable or too slow fails
-/// fast with [`Error::Unavailable`](customer_auth_core::Error::Unavailable). Cheap to clone:
+/// One multiplexed connection (redis-rs's, which every byte on the wire goes through) carries
+/// every call; session loads that arrive together go over it as one `MGET`. It reconnects by
+/// itself when the connection drops; a call while Redis is unreachable or too slow fails fast
+/// with [`Error::Unavailable`](customer_auth_core::Error::Unavailable). Cheap to clone:
 /// clones share the connections. See the [crate docs](crate) for an example and the key layout.
 #[derive(Clone)]
 pub struct RedisStore {
@@ -37,8 +36,6 @@ struct Inner {
     scripts: Scripts,
     /// Session loads that arrive together go to Redis as one `MGET`.
     loads: LoadBatcher,
-    /// The connection those `MGET`s go over, unless Redis is reached over TLS.
-    reader: Option<SessionReader>,
     /// The URL with its password redacted, for `Debug` and error messages.
     server: String,
     connection_timeout: Duration,
@@ -74,8 +71,6 @@ impl RedisStore {
         let manager = ConnectionManager::new_with_config(client.clone(), config.clone())
             .await
             .map_err(|source| Error::Connect { server: server.clone(), source })?;
-        let reader =
-            SessionReader::new(client.get_connection_info(), options.connection_timeout, options.response_timeout);
         Ok(Self {
             inner: Arc::new(Inner {
                 client,
@@ -84,7 +79,6 @@ impl RedisStore {
                 keys,
                 scripts: Scripts::new(),
                 loads: LoadBatcher::new(),
-                reader,
                 server,
                 connection_timeout: options.connection_timeout,
                 response_timeout: options.response_timeout,
@@ -147,10 +141,6 @@ impl RedisStore {
         &self.inner.loads
     }
 
-    pub(crate) fn reader(&self) -> Option<&SessionReader> {
-        self.inner.reader.as_ref()
-    }
-
     /// Runs one call against Redis and converts its error. A call that timed out leaves the
     /// connection in doubt (a silently dropped route or a stalled server looks the same from
     /// here, and the driver only reconnects on a connection it saw close), so the connection is
@@ -160,16 +150,36 @@ impl RedisStore {
         F: FnOnce(ConnectionManager) -> Fut,
         Fut: Future<Output = RedisResult<T>>,
     {
-        let current = self.connection();
-        match call(current.manager).await {
-            Ok(value) => Ok(value),
-            Err(err) => {
-                if err.is_timeout() {
-                    self.replace_connection(current.generation, &err);
-                }
-                Err(store_error(err))
-            }
+        self.attempt(call).await.map_err(store_error)
+    }
+
+    /// [`run`](Self::run) for a call that may safely run twice (a read): when the connection
+    /// turns out closed (Redis' idle `timeout`, a restart, a failover), the call is made once
+    /// more on the connection the manager opens in its place, so the closed one costs no 503.
+    pub(crate) async fn run_idempotent<T, F, Fut>(&self, call: F) -> customer_auth_core::Result<T>
+    where
+        F: Fn(ConnectionManager) -> Fut,
+        Fut: Future<Output = RedisResult<T>>,
+    {
+        match self.attempt(&call).await {
+            Err(err) if err.is_connection_dropped() => self.attempt(call).await.map_err(store_error),
+            outcome => outcome.map_err(store_error),
         }
+    }
+
+    async fn attempt<T, F, Fut>(&self, call: F) -> RedisResult<T>
+    where
+        F: FnOnce(ConnectionManager) -> Fut,
+        Fut: Future<Output = RedisResult<T>>,
+    {
+        let current = self.connection();
+        let outcome = call(current.manager).await;
+        if let Err(err) = &outcome
+            && err.is_timeout()
+        {
+            self.replace_connection(current.generation, err);
+        }
+        outcome
     }
 
     fn connection(&self) -> Connection {

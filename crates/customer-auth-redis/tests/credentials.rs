@@ -1,5 +1,5 @@
-//! Every connection of a store logs in as the URL's user and uses the URL's database, the
-//! session loads' own connection included.
+//! A store's connection logs in as the URL's user and uses the URL's database, and a load
+//! survives the server closing it.
 
 // Tests state their expectations with unwrap and panic, helpers included.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -67,13 +67,12 @@ async fn session_loads_log_in_as_the_urls_user_and_use_its_database() {
     let key = SessionId::generate().unwrap().key();
     let record = common::session(Some(&customer));
     store.create_session(&key, &record).await.unwrap();
-    // Written over the shared connection and read over the loads' own: the same database.
     assert_eq!(store.load_session(&key).await.unwrap(), Some(record));
 
     let clients: String =
         redis::cmd("CLIENT").arg("LIST").query_async(&mut admin(&cleanup.admin_url).await).await.unwrap();
     let ours: Vec<&str> = clients.lines().filter(|line| line.contains(&format!(" user={user} "))).collect();
-    assert_eq!(ours.len(), 2, "the shared connection and the loads' own, both as {user}: {ours:#?}");
+    assert_eq!(ours.len(), 1, "one connection, redis-rs's, as {user}: {ours:#?}");
     assert!(ours.iter().all(|line| line.contains(&format!(" db={DB} "))), "{ours:#?}");
 }
 
@@ -85,7 +84,7 @@ async fn a_load_after_the_server_closed_the_kept_connection_still_answers() {
     store.create_session(&key, &record).await.unwrap();
     assert_eq!(store.load_session(&key).await.unwrap().as_ref(), Some(&record));
 
-    // What the server's idle `timeout` or a restart does to the connection the loads keep.
+    // What the server's idle `timeout` or a restart does to the store's connection.
     let killed: u64 = redis::cmd("CLIENT")
         .arg(&["KILL", "USER", user.as_str()])
         .query_async(&mut admin(&cleanup.admin_url).await)

@@ -135,7 +135,7 @@ async fn a_stalled_session_load_times_out_and_the_next_one_reconnects() {
     let customer = common::customer("stalled-load");
     let key = SessionId::generate().unwrap().key();
     store.create_session(&key, &common::session(Some(&customer))).await.unwrap();
-    // Loads read over a connection of their own; this opens it.
+    // The first load goes over the store's connection, like every call.
     assert!(store.load_session(&key).await.unwrap().is_some());
 
     proxy.stall();
