@@ -93,6 +93,7 @@ mod options;
 mod scripts;
 mod sessions;
 mod store;
+mod tls;
 
 pub use error::Error;
 pub use options::RedisStoreOptions;

@@ -3,6 +3,7 @@ use std::time::Duration;
 
 use crate::error::redact_url;
 use crate::keys::{DEFAULT_PREFIX, Keys};
+use crate::tls::TlsFiles;
 use crate::{Error, RedisStore};
 
 /// How long connecting may take before it fails.
@@ -39,11 +40,15 @@ pub struct RedisStoreOptions {
     pub(crate) connection_timeout: Duration,
     pub(crate) response_timeout: Duration,
     pub(crate) reconnect_retries: usize,
+    pub(crate) tls: TlsFiles,
 }
 
 impl RedisStoreOptions {
     /// Options for the Redis server at `url`: `redis://[[user]:password@]host[:port][/db]`,
-    /// or `unix:///path/to/redis.sock`. Redis 6.2 or newer.
+    /// `rediss://…` for TLS (verified against the system's and webpki's roots, or the CA in
+    /// `?sslrootcert=/path/ca.pem`; `#insecure` at the end skips verification, only where you
+    /// ask for it), or `unix:///path/to/redis.sock`. A client certificate for TLS goes in
+    /// `?sslcert=…&sslkey=…`. Redis 6.2 or newer.
     pub fn new(url: &str) -> Self {
         Self {
             url: url.to_owned(),
@@ -51,6 +56,7 @@ impl RedisStoreOptions {
             connection_timeout: DEFAULT_CONNECTION_TIMEOUT,
             response_timeout: DEFAULT_RESPONSE_TIMEOUT,
             reconnect_retries: DEFAULT_RECONNECT_RETRIES,
+            tls: TlsFiles::default(),
         }
     }
 
@@ -84,6 +90,22 @@ impl RedisStoreOptions {
         self
     }
 
+    /// Verifies the server's certificate against the CA certificates (PEM) in `path` instead
+    /// of the system's roots: for servers whose CA is your own or your cloud's (the same as
+    /// `?sslrootcert=` in the URL). Needs a `rediss://` URL.
+    pub fn tls_ca_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.tls.ca = Some(path.into());
+        self
+    }
+
+    /// Presents this client certificate and key (PEM) to servers that ask for one (mutual
+    /// TLS; the same as `?sslcert=…&sslkey=…` in the URL). Needs a `rediss://` URL.
+    pub fn tls_client_cert(mut self, cert: impl Into<std::path::PathBuf>, key: impl Into<std::path::PathBuf>) -> Self {
+        self.tls.cert = Some(cert.into());
+        self.tls.key = Some(key.into());
+        self
+    }
+
     /// Checks the options and connects. Fails with [`Error::Connect`] within about
     /// `(reconnect_retries + 1) × connection_timeout` when Redis is down, never hangs. Needs
     /// a Tokio runtime.
@@ -110,6 +132,7 @@ impl fmt::Debug for RedisStoreOptions {
             .field("connection_timeout", &self.connection_timeout)
             .field("response_timeout", &self.response_timeout)
             .field("reconnect_retries", &self.reconnect_retries)
+            .field("tls", &self.tls)
             .finish()
     }
 }

@@ -60,8 +60,20 @@ impl RedisStore {
     }
 
     pub(crate) async fn open(options: &RedisStoreOptions, keys: Keys, server: String) -> Result<Self, Error> {
-        let client = Client::open(options.url.as_str())
-            .map_err(|err| Error::InvalidUrl { url: server.clone(), reason: err.to_string() })?;
+        let (url, in_url) = crate::tls::split_url(&options.url);
+        let client = match crate::tls::certificates(&url, options.tls.clone(), in_url).await? {
+            Some(certificates) => {
+                install_tls_provider();
+                Client::build_with_tls(url.as_str(), certificates)
+            }
+            None => {
+                if url.starts_with("rediss") {
+                    install_tls_provider();
+                }
+                Client::open(url.as_str())
+            }
+        }
+        .map_err(|err| Error::InvalidUrl { url: server.clone(), reason: err.to_string() })?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(options.connection_timeout))
             .set_response_timeout(Some(options.response_timeout))
@@ -201,6 +213,15 @@ impl RedisStore {
                 tracing::warn!(server = %self.inner.server, error = %err, "could not replace the Redis connection")
             }
         }
+    }
+}
+
+/// redis-rs builds its TLS settings with rustls's process-wide provider: when the app has not
+/// chosen one, ring (the one this crate builds) becomes it. An app's own choice is kept.
+fn install_tls_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Another thread may have installed one meanwhile; either way a provider is in place.
+        let _ = rustls::crypto::ring::default_provider().install_default();
     }
 }
 
