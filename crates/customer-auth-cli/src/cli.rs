@@ -97,6 +97,10 @@ pub(crate) struct CreateCustomer {
     /// A role to give the customer; repeat for more.
     #[arg(long = "role", value_name = "ROLE", value_parser = parse_role)]
     pub(crate) roles: Vec<String>,
+    /// Leave the email address unconfirmed, so a shop that asks for confirmation mails a link
+    /// first. By default an account an operator makes counts as confirmed and can log in at once.
+    #[arg(long)]
+    pub(crate) unconfirmed: bool,
     /// The bcrypt cost of the password hash (4 to 31).
     #[arg(long, value_name = "COST", default_value_t = customer_auth::DEFAULT_COST,
           value_parser = clap::value_parser!(u32).range(i64::from(customer_auth::MIN_COST)..=i64::from(customer_auth::MAX_COST)))]

@@ -32,6 +32,19 @@ pub(super) async fn run(store: &Store, args: CreateCustomer) -> Result<(), CliEr
         audit::refused("create_customer", outcome);
     })?;
     audit::record("create_customer", customer.id, "success");
+    if !args.unconfirmed {
+        // The operator vouches for the address: a shop that asks for confirmation lets the
+        // customer in without a link nobody was sent.
+        let now = Timestamp::now();
+        if let Err(err) = store.customers.confirm_email(customer.id, now).await {
+            let err = CliError::from(err);
+            return Err(CliError::Store(format!(
+                "customer {} was created, but its email address was not marked confirmed ({err}); create it again after                  `customer-auth delete`, or let it confirm through the shop",
+                customer.username
+            )));
+        }
+        customer.email_confirmed_at = Some(now);
+    }
     if !args.roles.is_empty() {
         customer.roles = args.roles.into_iter().collect::<Roles>();
         customer.updated_at = Timestamp::now();
@@ -47,8 +60,9 @@ pub(super) async fn run(store: &Store, args: CreateCustomer) -> Result<(), CliEr
         }
         audit::record("set_roles", customer.id, "success");
     }
+    let confirmed = if customer.email_confirmed_at.is_some() { "confirmed" } else { "not confirmed yet" };
     output::line(&format!(
-        "Created customer {} ({}) with roles {} in {}.",
+        "Created customer {} ({}) with roles {} in {}; email address {confirmed}.",
         customer.username,
         customer.id,
         roles_text(&customer.roles),

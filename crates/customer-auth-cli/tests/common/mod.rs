@@ -100,6 +100,11 @@ impl Target {
     }
 
     fn create(&self, username: &str, email: &str, roles: &[&str]) -> Run {
+        let args = self.create_args(username, email, roles);
+        self.run(&args, &format!("{PASSWORD}\n"))
+    }
+
+    fn create_args<'a>(&self, username: &'a str, email: &'a str, roles: &[&'a str]) -> Vec<&'a str> {
         let mut args = vec![
             "create-customer",
             "--first-name",
@@ -116,7 +121,7 @@ impl Target {
         for role in roles {
             args.extend_from_slice(&["--role", role]);
         }
-        self.run(&args, &format!("{PASSWORD}\n"))
+        args
     }
 
     /// A live session of `username`, planted through the store API as a login would.
@@ -152,6 +157,9 @@ pub(crate) async fn every_command(target: &Target) {
 
     let created = target.create("ada", "ada@example.com", &["admin"]).success();
     assert!(created.stdout.contains("Created customer ada"), "{created:#?}");
+    assert!(created.stdout.contains("email address confirmed"), "{created:#?}");
+    let ada = target.customers.find_customer_by_username("ada").await.unwrap().unwrap();
+    assert!(ada.email_confirmed_at.is_some(), "an operator's account can log in at once");
     assert!(created.stdout.contains("with roles admin"), "{created:#?}");
     assert!(created.stderr.contains("customer_auth::audit"), "no audit event: {created:#?}");
     runs.push(created);
@@ -197,7 +205,13 @@ pub(crate) async fn every_command(target: &Target) {
     let duplicate = target.create("ada2", "ADA@example.com", &[]).expect_code(3);
     assert!(duplicate.stderr.contains("account with this email already exists"), "{duplicate:#?}");
     runs.push(duplicate);
-    runs.push(target.create("grace", "grace@example.com", &[]).success());
+    let mut unconfirmed = target.create_args("grace", "grace@example.com", &[]);
+    unconfirmed.push("--unconfirmed");
+    let grace = target.run(&unconfirmed, &format!("{PASSWORD}\n")).success();
+    assert!(grace.stdout.contains("not confirmed yet"), "{grace:#?}");
+    let stored = target.customers.find_customer_by_username("grace").await.unwrap().unwrap();
+    assert!(stored.email_confirmed_at.is_none(), "--unconfirmed leaves it to the shop's link");
+    runs.push(grace);
 
     // Paged one at a time, so the paging is exercised too.
     let table = target.run(&["list", "--page-size", "1"], "").success();
