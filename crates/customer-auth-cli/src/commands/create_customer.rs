@@ -39,7 +39,7 @@ pub(super) async fn run(store: &Store, args: CreateCustomer) -> Result<(), CliEr
         if let Err(err) = store.customers.confirm_email(customer.id, now).await {
             let err = CliError::from(err);
             return Err(CliError::Store(format!(
-                "customer {} was created, but its email address was not marked confirmed ({err}); create it again after                  `customer-auth delete`, or let it confirm through the shop",
+                "customer {} was created, but its email address was not marked confirmed ({err}); the customer can confirm it with a link from the shop's /confirm page",
                 customer.username
             )));
         }
