@@ -43,8 +43,8 @@
 
 pub use customer_auth_core::*;
 #[cfg(feature = "axum")]
-pub use customer_auth_tower::{AuthRejection, CurrentCustomer, CurrentPrincipal};
-pub use customer_auth_tower::{CsrfLayer, RequireLogin, RequireRole, Session, SessionLayer};
+pub use customer_auth_tower::{AuthRejection, CurrentCustomer, CurrentPrincipal, RequestClient};
+pub use customer_auth_tower::{CsrfLayer, RequireLogin, RequireRole, Session, SessionLayer, ThrottleLayer};
 
 /// The Tower layers in full: sessions, guards, CSRF, redirect checks and their errors.
 pub mod web {
