@@ -31,15 +31,44 @@
 //!
 //! | feature | default | what it adds |
 //! | --- | --- | --- |
-//! | `sqlite` | yes | [`SqliteStore`], customers and sessions in an SQLite file |
-//! | `axum` | yes | extractors for axum handlers: [`Session`], [`CurrentPrincipal`], [`CurrentCustomer`] |
-//! | `postgres` | no | [`PostgresStore`](postgres::PostgresStore), customers and sessions in PostgreSQL |
-//! | `redis` | no | [`RedisStore`](redis::RedisStore), sessions (and customers) in Redis |
-//! | `conformance` | no | [`conformance`], the suite a store of your own should pass |
-
-// The feature table links through the store modules so the links also work with a feature off,
-// where the root re-export they would otherwise point at is missing.
-#![allow(rustdoc::redundant_explicit_links)]
+// Built without a feature, its row names what it adds, with no page to link to.
+#![cfg_attr(feature = "sqlite", doc = "| `sqlite` | yes | [`SqliteStore`], customers and sessions in an SQLite file |")]
+#![cfg_attr(
+    not(feature = "sqlite"),
+    doc = "| `sqlite` | yes | `SqliteStore`, customers and sessions in an SQLite file |"
+)]
+#![cfg_attr(
+    feature = "axum",
+    doc = "| `axum` | yes | extractors for axum handlers: [`Session`], [`CurrentPrincipal`], [`CurrentCustomer`], [`RequestClient`] |"
+)]
+#![cfg_attr(
+    not(feature = "axum"),
+    doc = "| `axum` | yes | extractors for axum handlers: `Session`, `CurrentPrincipal`, `CurrentCustomer`, `RequestClient` |"
+)]
+#![cfg_attr(
+    feature = "postgres",
+    doc = "| `postgres` | no | [`PostgresStore`], customers and sessions in PostgreSQL (TLS built in) |"
+)]
+#![cfg_attr(
+    not(feature = "postgres"),
+    doc = "| `postgres` | no | `PostgresStore`, customers and sessions in PostgreSQL (TLS built in) |"
+)]
+#![cfg_attr(
+    feature = "redis",
+    doc = "| `redis` | no | [`RedisStore`], sessions (and customers) in Redis (TLS built in) |"
+)]
+#![cfg_attr(
+    not(feature = "redis"),
+    doc = "| `redis` | no | `RedisStore`, sessions (and customers) in Redis (TLS built in) |"
+)]
+#![cfg_attr(
+    feature = "conformance",
+    doc = "| `conformance` | no | [`conformance`], the suite a store of your own should pass |"
+)]
+#![cfg_attr(
+    not(feature = "conformance"),
+    doc = "| `conformance` | no | `conformance`, the suite a store of your own should pass |"
+)]
 
 pub use customer_auth_core::*;
 #[cfg(feature = "axum")]
