@@ -326,3 +326,27 @@ async fn cross_site_posts_are_refused() {
         client.post(shop.url("/signin")).form(&[("username", "a"), ("password", "b")]).send().await.unwrap();
     assert_eq!(tokenless.status(), StatusCode::FORBIDDEN);
 }
+
+/// The login page says why the visitor is there, and links to what helps.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_login_page_says_why_and_links_what_helps() {
+    let shop = Shop::start_with(&["--email-confirmation", "true"]).await;
+    let (client, _) = new_client();
+    let guarded = client.get(shop.url("/account/orders")).header(header::ACCEPT, "text/html").send().await.unwrap();
+    assert_eq!(location(&guarded), "/login");
+    let login = client.get(shop.url("/login")).send().await.unwrap().text().await.unwrap();
+    assert!(login.contains("Please log in to see that page."), "{login}");
+    let plain = new_client().0.get(shop.url("/login")).send().await.unwrap().text().await.unwrap();
+    assert!(!plain.contains("Please log in to see that page."), "only when a page sent the visitor");
+
+    assert_eq!(register(&shop, &client, "model", "model@example.com", PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    let unconfirmed = sign_in(&shop, &client, "model", PASSWORD).await.text().await.unwrap();
+    assert!(unconfirmed.contains(r#"<a href="/confirm">"#), "a link to a new confirmation link: {unconfirmed}");
+    let link = shop.mailed_link("confirm").await;
+    client.get(shop.url(&format!("/confirm/{link}"))).send().await.unwrap();
+    assert_eq!(sign_in(&shop, &client, "model", PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    let csrf = token(&shop, &client, "/account/orders").await;
+    client.post(shop.url("/logout")).form(&[("csrf_token", csrf.as_str())]).send().await.unwrap();
+    let home = client.get(shop.url("/")).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains("You are logged out."), "{home}");
+}

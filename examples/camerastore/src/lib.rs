@@ -135,9 +135,12 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("shutting down: finishing the requests under way");
         })
         .await
-        .map_err(StartError::Serve)
+        .map_err(StartError::Serve)?;
+    tracing::info!("camerastore has stopped");
+    Ok(())
 }
 
 /// Gives `username` the admin role. Their sessions end, so the role takes effect at their next

@@ -4,6 +4,7 @@
 //! migrated on start). Then open http://127.0.0.1:3000.
 //! Make an admin with: cargo run -p camerastore -- create-admin <username>
 
+use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
 use camerastore::{Command, Config};
@@ -12,8 +13,10 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // Colours only for a terminal: in a file or a log pipeline the escape codes are noise.
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
+        .with_ansi(std::io::stdout().is_terminal())
         .init();
     let config = Config::parse();
     let outcome = match &config.command {
@@ -23,7 +26,8 @@ async fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            tracing::error!("{err}");
+            // On standard error, where a failed start is looked for, and without log framing.
+            eprintln!("camerastore: {err}");
             ExitCode::FAILURE
         }
     }

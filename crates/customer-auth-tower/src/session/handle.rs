@@ -272,6 +272,13 @@ impl Session {
         self.insert(TARGET_KEY, local_target(target)).await
     }
 
+    /// The recorded target URL, left in the session: to tell the visitor on the login page
+    /// that a page they asked for needs a login.
+    pub async fn target_url(&self) -> Result<Option<String>, Error> {
+        let target: Option<String> = self.get(TARGET_KEY).await?;
+        Ok(target.map(|target| local_target(&target).to_owned()))
+    }
+
     /// Takes the recorded target URL out of the session.
     pub async fn take_target_url(&self) -> Result<Option<String>, Error> {
         let target: Option<String> = self.remove(TARGET_KEY).await?;

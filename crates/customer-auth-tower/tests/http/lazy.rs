@@ -65,12 +65,14 @@ async fn the_idle_expiry_is_written_back_once_per_interval(stores: Stores) {
 }
 
 async fn an_expired_session_is_logged_out(stores: Stores) {
-    let app = start_with(stores, |layer| layer.with_idle_timeout(Duration::from_secs(1))).await;
+    // Expiry times are whole seconds: a 1 s timeout could end between a login late in one second
+    // and a request early in the next. 2 s leaves at least a whole second for the first look.
+    let app = start_with(stores, |layer| layer.with_idle_timeout(Duration::from_secs(2))).await;
     let client = browser();
     app.register("sleepy").await;
     app.log_in(&client, "sleepy").await;
     assert_eq!(client.get(app.url("/account/orders")).send().await.unwrap().status(), 200);
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    tokio::time::sleep(Duration::from_millis(3100)).await;
     let response = client.get(app.url("/account/orders")).send().await.unwrap();
     assert_eq!(response.status(), 401);
 }

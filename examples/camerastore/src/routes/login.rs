@@ -16,7 +16,8 @@ use crate::form::{Form, FormRejection};
 const INVALID: &str = "Invalid credentials, try again!";
 /// Said for a client past its budget, or an account locked for new clients, whatever the
 /// password and for unknown usernames too.
-const LOCKED: &str = "This account is temporarily locked after too many failed logins. Try again later, or get an unlock link by email at /unlock.";
+const LOCKED: &str =
+    "This account is temporarily locked after too many failed logins. Try again later, or get an unlock link by email.";
 /// A login that raced a change of the account (a disable, a password change) keeps no session.
 const CHANGED: &str = "Your account changed while you were logging in. Please log in again.";
 
@@ -27,6 +28,23 @@ pub(super) struct Credentials {
     password: Password,
 }
 
+/// A link the login page offers under a message: where to get a new confirmation link, or an
+/// unlock link.
+#[derive(Clone, Copy)]
+enum Hint {
+    Confirm,
+    Unlock,
+}
+
+impl Hint {
+    const fn name(self) -> &'static str {
+        match self {
+            Self::Confirm => "confirm",
+            Self::Unlock => "unlock",
+        }
+    }
+}
+
 async fn page(
     state: &AppState,
     session: &Session,
@@ -34,14 +52,29 @@ async fn page(
     username: &str,
     error: Option<&str>,
 ) -> Result<Response, AppError> {
+    page_with(state, session, status, username, error, None).await
+}
+
+async fn page_with(
+    state: &AppState,
+    session: &Session,
+    status: StatusCode,
+    username: &str,
+    error: Option<&str>,
+    hint: Option<Hint>,
+) -> Result<Response, AppError> {
     let mut layout = Layout::with_form(session).await?;
     layout.flashes.extend(error.map(str::to_owned));
-    let html = state.templates.render("login.html", context! { layout, username })?;
+    let hint = hint.map(Hint::name);
+    let html = state.templates.render("login.html", context! { layout, username, hint })?;
     Ok((status, html).into_response())
 }
 
 pub(super) async fn form(State(state): State<AppState>, session: Session) -> Result<Response, AppError> {
-    page(&state, &session, StatusCode::OK, "", None).await
+    // Sent here by a page that needs a login: say so, so the form does not come as a surprise.
+    let asked = session.target_url().await?.is_some_and(|target| target != "/");
+    let message = asked.then_some("Please log in to see that page.");
+    page(&state, &session, StatusCode::OK, "", message).await
 }
 
 /// The answer to a successful login: to the target URL, with the browser marked as one the
@@ -80,11 +113,13 @@ pub(super) async fn signin(
             page(&state, &session, StatusCode::UNAUTHORIZED, &credentials.username, Some(INVALID)).await
         }
         Err(Error::TemporarilyLocked) => {
-            page(&state, &session, StatusCode::TOO_MANY_REQUESTS, &credentials.username, Some(LOCKED)).await
+            let (status, username) = (StatusCode::TOO_MANY_REQUESTS, &credentials.username);
+            page_with(&state, &session, status, username, Some(LOCKED), Some(Hint::Unlock)).await
         }
         Err(Error::EmailNotConfirmed) => {
-            let message = "Please confirm your email address first: follow the link we sent you. No link? Ask for a new one at /confirm.";
-            page(&state, &session, StatusCode::FORBIDDEN, &credentials.username, Some(message)).await
+            let message = "Please confirm your email address first: follow the link we sent you.";
+            let (status, username) = (StatusCode::FORBIDDEN, &credentials.username);
+            page_with(&state, &session, status, username, Some(message), Some(Hint::Confirm)).await
         }
         Err(Error::AccountDisabled) => {
             let message = "This account is disabled. Contact the shop to enable it again.";
@@ -97,6 +132,7 @@ pub(super) async fn signin(
 /// `POST /logout`, from the logout button (the CSRF layer checks its token).
 pub(super) async fn logout(session: Session) -> Result<Redirect, AppError> {
     session.logout().await?;
+    session.flash("You are logged out.").await?;
     Ok(Redirect::to("/"))
 }
 
