@@ -178,3 +178,29 @@ async fn the_audit_trail_names_customer_and_address_but_no_secret() {
         assert!(!log.contains(secret), "a secret reached the log");
     }
 }
+
+/// An admin cannot lock the shop out of its own admin page with one click: disabling oneself is
+/// refused. Admins get a link to the page; other customers do not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_cannot_disable_their_own_account_and_admins_see_the_admin_link() {
+    let shop = Shop::start().await;
+    let (admin, _) = logged_in(&shop, "abbott").await;
+    shop.make_admin("abbott").await;
+    assert_eq!(sign_in(&shop, &admin, "abbott", PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    let home = admin.get(shop.url("/")).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains(r#"id="nav-admin""#), "{home}");
+    let (customer, _) = logged_in(&shop, "evans").await;
+    let theirs = customer.get(shop.url("/")).send().await.unwrap().text().await.unwrap();
+    assert!(!theirs.contains(r#"id="nav-admin""#), "{theirs}");
+
+    let store = SqliteStore::connect(&shop.config.database_url).await.unwrap();
+    let me = store.find_customer_by_username("abbott").await.unwrap().unwrap();
+    let action = format!("/admin/customers/{}/status", me.id);
+    let refused = post_form(&shop, &admin, "/admin", &action, &[("status", "disabled")]).await;
+    assert_eq!(refused.status(), StatusCode::SEE_OTHER);
+    let page = admin.get(shop.url("/admin")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK, "still an admin, still logged in");
+    assert!(page.text().await.unwrap().contains("You cannot disable your own account"));
+    let me = store.find_customer_by_username("abbott").await.unwrap().unwrap();
+    assert_eq!(me.status, customer_auth::CustomerStatus::Active);
+}

@@ -65,6 +65,12 @@ pub(super) async fn set_status(
     let Some(status) = status else {
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, "Status must be active or disabled.").into_response());
     };
+    if status == CustomerStatus::Disabled
+        && let Some(refusal) = refuse_disabling(&state, &session, id).await?
+    {
+        session.flash(refusal).await?;
+        return Ok(Redirect::to("/admin").into_response());
+    }
     match state.auth.set_status(id, status).await {
         Ok(change) => {
             let customer = change.customer;
@@ -76,3 +82,34 @@ pub(super) async fn set_status(
         Err(other) => Err(other.into()),
     }
 }
+
+/// Why disabling `id` would lock the shop out of its own admin page, if it would: an admin
+/// disabling themselves (one click, and nobody left to undo it), or the last active admin.
+async fn refuse_disabling(
+    state: &AppState,
+    session: &Session,
+    id: CustomerId,
+) -> Result<Option<&'static str>, AppError> {
+    if session.principal().await?.is_some_and(|me| me.customer_id == id) {
+        return Ok(Some("You cannot disable your own account here: another admin can, or use the command line."));
+    }
+    let Some(target) = state.auth.find_customer(id).await? else { return Ok(None) };
+    if !target.has_role(ADMIN) || target.status != CustomerStatus::Active {
+        return Ok(None);
+    }
+    let mut others = 0;
+    let mut after = None;
+    loop {
+        let page = state.auth.customers().list_customers(after, PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        others += page.iter().filter(|c| c.id != id && c.has_role(ADMIN) && c.status == CustomerStatus::Active).count();
+        if others > 0 {
+            break;
+        }
+    }
+    Ok((others == 0).then_some("That is the last active admin: give another customer the admin role first."))
+}
+
+/// The role the admin page needs.
+const ADMIN: &str = "admin";

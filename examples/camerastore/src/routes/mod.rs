@@ -82,6 +82,8 @@ async fn form_page(
 struct Layout {
     /// The logged-in customer's username, for the header.
     me: Option<String>,
+    /// Whether the logged-in customer may open the admin page, for its link in the header.
+    admin: bool,
     /// For the logout button and the page's form.
     csrf_token: Option<String>,
     /// Messages carried over from the previous page.
@@ -91,18 +93,22 @@ struct Layout {
 impl Layout {
     /// The layout for a page with a form: a CSRF token even for anonymous visitors.
     async fn with_form(session: &Session) -> Result<Self, AppError> {
-        let me = session.principal().await?.map(|principal| principal.username);
-        Ok(Self { me, csrf_token: Some(session.csrf_token().await?), flashes: session.take_flashes().await? })
+        let principal = session.principal().await?;
+        let admin = principal.as_ref().is_some_and(|me| me.roles.iter().any(|role| role == "admin"));
+        let me = principal.map(|principal| principal.username);
+        Ok(Self { me, admin, csrf_token: Some(session.csrf_token().await?), flashes: session.take_flashes().await? })
     }
 
     /// The layout for a page without a form: a token only for the logged-in customer's logout
     /// button, so an anonymous visit creates no session.
     async fn without_form(session: &Session) -> Result<Self, AppError> {
-        let me = session.principal().await?.map(|principal| principal.username);
+        let principal = session.principal().await?;
+        let admin = principal.as_ref().is_some_and(|me| me.roles.iter().any(|role| role == "admin"));
+        let me = principal.map(|principal| principal.username);
         let csrf_token = match me {
             Some(_) => Some(session.csrf_token().await?),
             None => None,
         };
-        Ok(Self { me, csrf_token, flashes: session.take_flashes().await? })
+        Ok(Self { me, admin, csrf_token, flashes: session.take_flashes().await? })
     }
 }
