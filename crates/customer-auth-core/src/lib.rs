@@ -32,6 +32,7 @@
 // Built without a feature, a row names what the feature adds, with no page to link to.
 #![cfg_attr(feature = "conformance", doc = "| `conformance` | [`conformance`], the suite every store runs |")]
 #![cfg_attr(not(feature = "conformance"), doc = "| `conformance` | `conformance`, the suite every store runs |")]
+#![doc = "| `axum` | `IntoResponse` for [`Error`]: 401, 403, 409, 422 with the field errors as JSON, 429, 503 while a store is down, a generic 500 otherwise |"]
 #![cfg_attr(feature = "smtp", doc = "| `smtp` | [`SmtpMailer`], account email through an SMTP server |")]
 #![cfg_attr(not(feature = "smtp"), doc = "| `smtp` | `SmtpMailer`, account email through an SMTP server |")]
 
@@ -39,6 +40,8 @@ mod account;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 mod error;
+#[cfg(feature = "axum")]
+mod error_response;
 mod mail;
 mod password;
 mod secret_bytes;

@@ -39,7 +39,7 @@
 )]
 #![cfg_attr(
     feature = "axum",
-    doc = "| `axum` | yes | extractors for axum handlers: [`Session`], [`CurrentPrincipal`], [`CurrentCustomer`], [`RequestClient`] |"
+    doc = "| `axum` | yes | extractors for axum handlers: [`Session`], [`CurrentPrincipal`], [`CurrentCustomer`], [`RequestClient`]; [`Error`] answers as a response (401 invalid credentials, 403, 409, 422 with the field errors as JSON, 429, 503 while a store is down, a generic 500 otherwise), so handlers use `?` |"
 )]
 #![cfg_attr(
     not(feature = "axum"),
