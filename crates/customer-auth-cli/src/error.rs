@@ -133,6 +133,9 @@ impl From<customer_auth::sqlite::Error> for CliError {
         match err {
             Error::InvalidUrl { .. } | Error::Config(_) => Self::Config(one_line(err.to_string())),
             Error::Open { .. } => Self::Unreachable(one_line(err.to_string())),
+            Error::Missing { path } => Self::Unreachable(format!(
+                "there is no SQLite database at {path}; check the path, or create one with `customer-auth migrate` (with the same --store)"
+            )),
             Error::NotMigrated { .. } => Self::NotMigrated,
             other => Self::Store(one_line(other.to_string())),
         }

@@ -63,8 +63,11 @@ pub(crate) async fn open(args: &StoreArgs, migrate: bool) -> Result<Store, CliEr
 
 #[cfg(feature = "sqlite")]
 async fn open_sqlite(url: &str, args: &StoreArgs, migrate: bool) -> Result<Store, CliError> {
+    // Only `migrate` makes a database: any other command on a mistyped path must say so, not
+    // leave an empty file behind.
     let store = customer_auth::SqliteStoreOptions::new(url)
         .migrate(migrate)
+        .create_if_missing(migrate)
         .purge_interval(None)
         .acquire_timeout(args.connect_timeout)
         .readers(1)

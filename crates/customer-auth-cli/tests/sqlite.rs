@@ -27,12 +27,29 @@ async fn every_command_works_on_sqlite() {
 #[test]
 fn a_store_that_was_never_migrated_says_to_migrate() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/fresh.db", dir.path().display());
+    let path = dir.path().join("fresh.db");
+    // An empty database file, as another tool might leave: no tables yet.
+    std::fs::write(&path, b"").unwrap();
+    let url = format!("sqlite://{}", path.display());
     let listed = common::run(&["--store", &url, "list"], "").expect_code(1);
     assert_eq!(
         listed.error_lines(),
         ["error: the store has no customer-auth tables yet; run `customer-auth migrate` first (with the same --store)"]
     );
+}
+
+/// A mistyped path is an error that names it, and leaves no empty database behind.
+#[test]
+fn a_read_command_on_a_missing_file_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mistyped.db");
+    let url = format!("sqlite://{}", path.display());
+    let listed = common::run(&["--store", &url, "list"], "").expect_code(1);
+    let message = listed.error_lines().join("\n");
+    assert!(message.contains("there is no SQLite database at") && message.contains("mistyped.db"), "{message}");
+    assert!(!path.exists(), "list created {}", path.display());
+    common::run(&["--store", &url, "migrate"], "").success();
+    assert!(path.exists(), "migrate creates the database");
 }
 
 #[test]

@@ -22,6 +22,12 @@ pub enum Error {
     /// An option is out of range.
     #[error("invalid SQLite store option: {0}")]
     Config(String),
+    /// There is no database file at the path, and the options said not to create one.
+    #[error("there is no SQLite database at {path}; check the path, or create and migrate one first")]
+    Missing {
+        /// The database file.
+        path: String,
+    },
     /// The database file could not be opened or created.
     #[error(
         "could not open the SQLite database at {path}: {source}; check that the path exists and is writable by this process"
@@ -57,7 +63,7 @@ pub enum Error {
 impl From<Error> for CoreError {
     fn from(err: Error) -> Self {
         match err {
-            Error::InvalidUrl { .. } | Error::Config(_) => CoreError::Config(err.to_string()),
+            Error::InvalidUrl { .. } | Error::Config(_) | Error::Missing { .. } => CoreError::Config(err.to_string()),
             // A file that cannot be opened now may be openable later (a full disk, a mount that
             // is not up yet): a 503, not a logout.
             Error::Open { .. } => CoreError::unavailable(err),

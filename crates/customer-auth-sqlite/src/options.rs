@@ -45,6 +45,7 @@ pub struct SqliteStoreOptions {
     acquire_timeout: Duration,
     purge_interval: Option<Duration>,
     migrate: bool,
+    create_if_missing: bool,
 }
 
 impl SqliteStoreOptions {
@@ -59,6 +60,7 @@ impl SqliteStoreOptions {
             acquire_timeout: DEFAULT_ACQUIRE_TIMEOUT,
             purge_interval: Some(DEFAULT_PURGE_INTERVAL),
             migrate: true,
+            create_if_missing: true,
         }
     }
 
@@ -101,6 +103,14 @@ impl SqliteStoreOptions {
         self
     }
 
+    /// Whether a missing database file is created (yes by default). Tools that only read (an
+    /// admin listing customers) turn it off, so a mistyped path is an error
+    /// ([`Error::Missing`]) instead of a new, empty database.
+    pub fn create_if_missing(mut self, create: bool) -> Self {
+        self.create_if_missing = create;
+        self
+    }
+
     /// Opens the database (creating the file if missing), applies the migrations unless turned
     /// off, and starts the purge task. Needs a Tokio runtime.
     pub async fn connect(self) -> Result<SqliteStore, Error> {
@@ -115,6 +125,12 @@ impl SqliteStoreOptions {
         }
         let location = Location::parse(&self.url)?;
         let path = location.path();
+        if !self.create_if_missing
+            && matches!(location, Location::File(_))
+            && !tokio::fs::try_exists(&path).await.unwrap_or(false)
+        {
+            return Err(Error::Missing { path });
+        }
         let open_error = |source| Error::Open { path: path.clone(), source };
         let pools = match location {
             Location::Memory(options) => {

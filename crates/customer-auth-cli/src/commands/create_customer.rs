@@ -62,10 +62,14 @@ pub(super) async fn run(store: &Store, args: CreateCustomer) -> Result<(), CliEr
     }
     let confirmed = if customer.email_confirmed_at.is_some() { "confirmed" } else { "not confirmed yet" };
     output::line(&format!(
-        "Created customer {} ({}) with roles {} in {}; email address {confirmed}.",
+        "Created customer {} ({}) with {} in {}; email address {confirmed}.",
         customer.username,
         customer.id,
-        roles_text(&customer.roles),
+        if customer.roles.is_empty() {
+            "no roles".to_owned()
+        } else {
+            format!("roles {}", roles_text(&customer.roles))
+        },
         store.place
     ))?;
     Ok(())

@@ -16,7 +16,7 @@ pub(super) async fn run(store: &Store, username: &str, roles: Vec<String>) -> Re
     output::line(&format!(
         "Set the roles of {} to {}; ended {}.",
         change.customer.username,
-        roles_text(&change.customer.roles),
+        if change.customer.roles.is_empty() { "none".to_owned() } else { roles_text(&change.customer.roles) },
         sessions(change.sessions_ended)
     ))?;
     Ok(())

@@ -240,7 +240,7 @@ pub(crate) async fn every_command(target: &Target) {
     assert_eq!(target.list_json().await[0]["roles"], serde_json::json!(["billing", "staff"]));
     runs.push(set);
     let cleared = target.run(&["set-roles", "grace"], "").success();
-    assert!(cleared.stdout.contains("grace to -"), "{cleared:#?}");
+    assert!(cleared.stdout.contains("grace to none"), "{cleared:#?}");
     assert!(target.sessions.load_session(&other).await.unwrap().is_none());
 
     // disable ends a live session at once and refuses the next login.
