@@ -158,3 +158,49 @@ async fn without_paranoid_registration_a_taken_email_is_reported_next_to_the_fie
     assert_eq!(taken.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(taken.text().await.unwrap().contains("An account with this email already exists"));
 }
+
+/// Without SMTP, the shop shows what it mailed at /dev/mailbox, newest first, links clickable,
+/// and says so after a registration.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_development_mailbox_shows_the_mail_with_its_links() {
+    let shop = Shop::start_with(&["--email-confirmation", "true"]).await;
+    let (client, _) = new_client();
+    let empty = client.get(shop.url("/dev/mailbox")).send().await.unwrap().text().await.unwrap();
+    assert!(empty.contains("No mail yet."), "{empty}");
+    assert_eq!(
+        register(&shop, &client, "brandt", "brandt@example.com", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let login = client.get(shop.url("/login")).send().await.unwrap().text().await.unwrap();
+    assert!(login.contains("development mailbox") && login.contains(r#"href="/dev/mailbox""#), "{login}");
+    post_form(&shop, &client, "/forgot", "/forgot", &[("email", "brandt@example.com")]).await;
+    let token = shop.mailed_link("reset").await;
+    let page = client.get(shop.url("/dev/mailbox")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let page = page.text().await.unwrap();
+    let (reset, confirm) =
+        (page.find("Reset your password").unwrap(), page.find("Confirm your email address").unwrap());
+    assert!(reset < confirm, "newest first");
+    // The template escapes `/` as `&#x2f;` inside attributes; a browser reads the link back.
+    let page = page.replace("&#x2f;", "/");
+    assert!(page.contains(&format!(r#"/reset/{token}">"#)), "the link is a link: {page}");
+}
+
+/// With SMTP the mailbox does not exist; an outbox that cannot be written stops the start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_mailbox_with_smtp_and_an_unwritable_outbox_stops_the_start() {
+    let shop = Shop::start_with(&["--smtp-url", "smtp://127.0.0.1:1"]).await;
+    let page = new_client().0.get(shop.url("/dev/mailbox")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::NOT_FOUND);
+    assert!(!new_client().0.get(shop.url("/")).send().await.unwrap().text().await.unwrap().contains("nav-mailbox"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("not-a-folder");
+    std::fs::write(&blocker, b"a file where the outbox should be").unwrap();
+    let outbox = blocker.join("outbox").display().to_string();
+    let url = format!("sqlite://{}", dir.path().join("shop.db").display());
+    let config =
+        <camerastore::Config as clap::Parser>::parse_from(["camerastore", "--database-url", &url, "--outbox", &outbox]);
+    let refused = camerastore::build(&config).await.expect_err("an unwritable outbox stops the start");
+    assert!(refused.to_string().contains("cannot write to the outbox folder"), "{refused}");
+}

@@ -17,6 +17,7 @@ mod browser;
 mod brute_force;
 mod camerastore;
 mod email_links;
+mod error_pages;
 mod log_secrets;
 mod scale_out;
 mod store_faults;

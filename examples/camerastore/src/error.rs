@@ -1,6 +1,6 @@
 //! The shop's errors: what stops it from starting, and what a request can fail with.
 
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 
 /// Why the shop could not start or run a command.
@@ -35,6 +35,17 @@ pub enum StartError {
         "the cookie key must be base64 of at least 64 random bytes (try: head -c 64 /dev/urandom | base64 -w0): {0}"
     )]
     CookieKey(String),
+    /// The development outbox cannot be written, so account mail would be lost.
+    #[error(
+        "cannot write to the outbox folder {dir}: {source}; make it writable, point --outbox elsewhere, or set CAMERASTORE_SMTP_URL to send mail"
+    )]
+    Outbox {
+        /// The folder.
+        dir: std::path::PathBuf,
+        /// Why it could not be written.
+        #[source]
+        source: std::io::Error,
+    },
     /// The address is taken or not ours.
     #[error("cannot listen on {address}: {source}; pick another address with --bind")]
     Bind {
@@ -79,11 +90,7 @@ impl IntoResponse for AppError {
         } else {
             (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side.")
         };
-        let page = format!(
-            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Camera Store</title>\
-             <link rel=\"stylesheet\" href=\"/static/style.css\"></head><body><main class=\"card\">\
-             <h1>Sorry</h1><p>{message}</p><p><a href=\"/\">Back to the shop</a></p></main></body></html>"
-        );
-        (status, Html(page)).into_response()
+        // Plain text: the error-pages layer shows it in the shop's layout.
+        (status, message).into_response()
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod config;
 mod error;
+mod error_pages;
 mod form;
 pub mod orders;
 mod request_log;
@@ -38,6 +39,9 @@ pub struct AppState {
     pub templates: Arc<Templates>,
     /// Whether cookies the shop sets itself (the device cookie) are `Secure`.
     pub secure_cookies: bool,
+    /// The outbox folder, when mail goes there instead of out (development): `/dev/mailbox`
+    /// shows it. `None` with SMTP, and then the page does not exist.
+    pub mailbox: Option<std::path::PathBuf>,
 }
 
 /// The per-address throttles: failed password checks, and the forms that send mail.
@@ -54,9 +58,12 @@ pub struct Throttles {
 /// their throttles, the first of which also says which proxies may name the client's address.
 pub fn app(state: AppState, sessions: SessionLayer, throttles: Throttles) -> Router {
     let trusted: TrustedProxies = throttles.failures.trusted_proxies().clone();
+    let error_pages = from_fn_with_state(state.clone(), error_pages::render);
     routes::routes(throttles)
         .layer(CsrfLayer::new().with_max_form_bytes(MAX_BODY_BYTES))
+        .layer(error_pages.clone())
         .layer(sessions)
+        .layer(error_pages)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(from_fn(request_log::security_headers))
         .layer(from_fn_with_state(trusted, request_log::log_request))
@@ -75,8 +82,10 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
         .with_mailer(mailer(config)?, config.base_url())
         .with_email_confirmation(config.email_confirmation)
         .with_paranoid_registration(config.paranoid_registration);
-    let templates =
-        Arc::new(Templates::new().map_err(|err| StartError::Store(customer_auth::Error::Config(err.to_string())))?);
+    let mut templates =
+        Templates::new().map_err(|err| StartError::Store(customer_auth::Error::Config(err.to_string())))?;
+    templates.show_mailbox(config.smtp_url.is_none());
+    let templates = Arc::new(templates);
     let secure = config.secure_cookies();
     if !secure {
         tracing::warn!(
@@ -103,7 +112,8 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
         failures: ThrottleLayer::failures_per_minute(config.attempts_per_minute).with_trusted_proxies(proxies.clone()),
         mail: ThrottleLayer::per_minute(config.mail_forms_per_minute).with_trusted_proxies(proxies),
     };
-    Ok(app(AppState { auth, orders, templates, secure_cookies: secure }, sessions, throttles))
+    let mailbox = config.smtp_url.is_none().then(|| config.outbox.clone());
+    Ok(app(AppState { auth, orders, templates, secure_cookies: secure, mailbox }, sessions, throttles))
 }
 
 /// SMTP when configured, else the development outbox.
@@ -111,8 +121,19 @@ fn mailer(config: &Config) -> Result<Arc<dyn Mailer>, StartError> {
     match &config.smtp_url {
         Some(url) => Ok(Arc::new(SmtpMailer::new(url, &config.mail_from)?)),
         None => {
-            tracing::info!("account email goes to {}/ (set CAMERASTORE_SMTP_URL to send it)", config.outbox.display());
-            Ok(Arc::new(OutboxMailer::new(&config.outbox)))
+            // Found out now, not at the first registration: a mail that cannot be written is a
+            // customer who never gets their link.
+            let dir = &config.outbox;
+            let unwritable = |source| StartError::Outbox { dir: dir.clone(), source };
+            std::fs::create_dir_all(dir).map_err(unwritable)?;
+            let probe = dir.join(".camerastore-write-test");
+            std::fs::write(&probe, b"").map_err(unwritable)?;
+            std::fs::remove_file(&probe).map_err(unwritable)?;
+            tracing::info!(
+                "account email goes to {}/, shown at /dev/mailbox (set CAMERASTORE_SMTP_URL to send it)",
+                dir.display()
+            );
+            Ok(Arc::new(OutboxMailer::new(dir)))
         }
     }
 }

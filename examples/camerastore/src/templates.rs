@@ -19,6 +19,8 @@ impl Templates {
             ("home.html", include_str!("../templates/home.html")),
             ("register.html", include_str!("../templates/register.html")),
             ("login.html", include_str!("../templates/login.html")),
+            ("mailbox.html", include_str!("../templates/mailbox.html")),
+            ("error.html", include_str!("../templates/error.html")),
             ("logout.html", include_str!("../templates/logout.html")),
             ("unlock.html", include_str!("../templates/unlock.html")),
             ("orders.html", include_str!("../templates/orders.html")),
@@ -36,6 +38,12 @@ impl Templates {
         env.add_filter("date", date);
         env.add_filter("datetime", datetime);
         Ok(Self { env })
+    }
+
+    /// Shows the development mailbox's link in every page's header (only while mail goes to
+    /// the outbox).
+    pub fn show_mailbox(&mut self, shown: bool) {
+        self.env.add_global("mailbox", shown);
     }
 
     /// Renders the page `name` with `context`.

@@ -7,6 +7,7 @@ mod confirm;
 mod delete_account;
 mod home;
 mod login;
+mod mailbox;
 mod password;
 mod register;
 mod reset;
@@ -57,6 +58,7 @@ pub(crate) fn routes(throttles: Throttles) -> Router<AppState> {
         .route("/confirm/{token}", get(confirm::follow))
         .route("/logout", get(login::logout_link).post(login::logout))
         .route("/static/style.css", get(assets::stylesheet))
+        .route("/dev/mailbox", get(mailbox::show))
         .merge(password_checks)
         .merge(mail_forms)
         .merge(account)
@@ -79,7 +81,7 @@ async fn form_page(
 
 /// What the layout needs on every page.
 #[derive(Serialize)]
-struct Layout {
+pub(crate) struct Layout {
     /// The logged-in customer's username, for the header.
     me: Option<String>,
     /// Whether the logged-in customer may open the admin page, for its link in the header.
@@ -110,5 +112,19 @@ impl Layout {
             None => None,
         };
         Ok(Self { me, admin, csrf_token, flashes: session.take_flashes().await? })
+    }
+
+    /// The layout for an error page: who is logged in, as far as the session can still say,
+    /// and no flashes (they wait for the next real page).
+    pub(crate) async fn for_error(session: &Session) -> Self {
+        let Ok(Some(principal)) = session.principal().await else { return Self::anonymous() };
+        let admin = principal.roles.iter().any(|role| role == "admin");
+        let csrf_token = session.csrf_token().await.ok();
+        Self { me: Some(principal.username), admin, csrf_token, flashes: Vec::new() }
+    }
+
+    /// The layout of a visitor nobody knows: what a page shows when the session is out of reach.
+    pub(crate) fn anonymous() -> Self {
+        Self { me: None, admin: false, csrf_token: None, flashes: Vec::new() }
     }
 }

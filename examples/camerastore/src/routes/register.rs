@@ -74,10 +74,15 @@ pub(super) async fn create(
                     tracing::warn!(error = %err, customer_id = %customer.id, "could not seed demo orders");
                 }
             }
-            let message = if state.auth.requires_confirmed_email() {
-                "Account created, please log in once you have followed the link we sent to your email address."
-            } else {
-                "Account created, please log in"
+            let message = match (state.auth.requires_confirmed_email(), state.mailbox.is_some()) {
+                (true, true) => {
+                    "Account created, please log in once you have followed the link we sent to your email address \
+                     (this shop keeps its mail in the development mailbox: Mailbox, at the top)."
+                }
+                (true, false) => {
+                    "Account created, please log in once you have followed the link we sent to your email address."
+                }
+                (false, _) => "Account created, please log in",
             };
             session.flash(message).await?;
             return Ok(Redirect::to("/login").into_response());
