@@ -7,7 +7,7 @@ use crate::support::client::*;
 use reqwest::{Client, StatusCode, header};
 
 const NEW_PASSWORD: &str = "fresh fixer and stop bath";
-const SENT: &str = "If an account uses that address";
+const SENT: &str = "If that is the email address or username of an account";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reset_link_sets_a_new_password_once_and_ends_every_session() {
@@ -115,6 +115,64 @@ async fn the_sessions_page_lists_browsers_and_logs_out_the_others_or_all() {
     assert_eq!(orders_status(&shop, &cookie).await, StatusCode::SEE_OTHER, "and now neither is");
 }
 
+const CHROME_ON_ANDROID: &str = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) \
+                                 Chrome/131.0.0.0 Mobile Safari/537.36";
+
+/// The "Log out" buttons of the other sessions on a sessions page.
+fn end_buttons(page: &str) -> Vec<String> {
+    page.match_indices(r#"action="/account/sessions/"#)
+        .map(|(at, _)| page[at + r#"action=""#.len()..].split('"').next().unwrap().to_owned())
+        .filter(|action| action.ends_with("/end"))
+        .collect()
+}
+
+/// Each browser is named ("Chrome on Android", the raw string in its tooltip) and has its own
+/// "Log out" button, which ends that session only, and never another customer's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_session_is_named_and_can_be_logged_out_on_its_own() {
+    let shop = Shop::start().await;
+    let (laptop, laptop_jar) = logged_in(&shop, "bayard").await;
+    let phone = Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(CHROME_ON_ANDROID)
+        .build()
+        .unwrap();
+    assert_eq!(sign_in(&shop, &phone, "bayard", PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    let page = laptop.get(shop.url("/account/sessions")).send().await.unwrap().text().await.unwrap();
+    let unescaped = page.replace("&#x2f;", "/");
+    assert!(unescaped.contains(&format!(r#"title="{CHROME_ON_ANDROID}">Chrome on Android</span>"#)), "{page}");
+    let buttons = end_buttons(&page);
+    assert_eq!(buttons.len(), 1, "a button for the phone, none for this browser: {page}");
+
+    let (stranger, stranger_jar) = logged_in(&shop, "talbot").await;
+    let strangers_page = stranger.get(shop.url("/account/sessions")).send().await.unwrap().text().await.unwrap();
+    let (stranger_phone, _) = new_client();
+    assert_eq!(sign_in(&shop, &stranger_phone, "talbot", PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    let strangers_button =
+        end_buttons(&stranger.get(shop.url("/account/sessions")).send().await.unwrap().text().await.unwrap());
+    assert!(end_buttons(&strangers_page).is_empty());
+    let refused = post_form(&shop, &laptop, "/account/sessions", &strangers_button[0], &[]).await;
+    assert_eq!(refused.status(), StatusCode::SEE_OTHER);
+    let after = laptop.get(shop.url("/account/sessions")).send().await.unwrap().text().await.unwrap();
+    assert!(after.contains("That session had already ended."), "{after}");
+    assert_eq!(
+        stranger_phone.get(shop.url("/account/orders")).send().await.unwrap().status(),
+        StatusCode::OK,
+        "another customer's session is out of reach"
+    );
+
+    let ended = post_form(&shop, &laptop, "/account/sessions", &buttons[0], &[]).await;
+    assert_eq!(ended.status(), StatusCode::SEE_OTHER);
+    let after = laptop.get(shop.url("/account/sessions")).send().await.unwrap().text().await.unwrap();
+    assert!(after.contains("Logged out that session."), "{after}");
+    let phone_orders = phone.get(shop.url("/account/orders")).header(header::ACCEPT, "text/html").send().await.unwrap();
+    assert_eq!(phone_orders.status(), StatusCode::SEE_OTHER, "the phone is logged out");
+    let cookie = session_cookie(&shop, &laptop_jar).unwrap();
+    assert_eq!(orders_status(&shop, &cookie).await, StatusCode::OK, "the laptop stays logged in");
+    assert!(session_cookie(&shop, &stranger_jar).is_some());
+}
+
 /// With --paranoid-registration a taken email answers exactly as a new account does, and its
 /// owner is mailed instead (security finding: the form told whether an email had an account).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -173,7 +231,8 @@ async fn the_development_mailbox_shows_the_mail_with_its_links() {
     );
     let login = client.get(shop.url("/login")).send().await.unwrap().text().await.unwrap();
     assert!(login.contains("development mailbox") && login.contains(r#"href="/dev/mailbox""#), "{login}");
-    post_form(&shop, &client, "/forgot", "/forgot", &[("email", "brandt@example.com")]).await;
+    // By username: a forgot form takes what people log in with.
+    post_form(&shop, &client, "/forgot", "/forgot", &[("email", "brandt")]).await;
     let token = shop.mailed_link("reset").await;
     let page = client.get(shop.url("/dev/mailbox")).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);

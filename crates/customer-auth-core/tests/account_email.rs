@@ -101,6 +101,19 @@ async fn a_reset_link_works_once_ends_sessions_and_lifts_a_lock() {
     assert!(matches!(auth.authenticate("grace", &Password::new(PASSWORD)).await, Err(Error::InvalidCredentials)));
 }
 
+/// People type what they log in with: a username on the "forgot" form finds its account too.
+#[tokio::test]
+async fn a_reset_can_be_asked_for_by_username() {
+    let store = MemoryStore::new();
+    let inbox = Arc::new(Inbox::default());
+    let auth = auth(&store, &inbox);
+    let grace = auth.register(form()).await.unwrap();
+    auth.request_password_reset("Grace").await.unwrap();
+    let token = inbox.link("reset").await;
+    let new = Password::new(NEW_PASSWORD);
+    assert_eq!(auth.reset_password(&token, &new, &new).await.unwrap().id, grace.id);
+}
+
 #[tokio::test]
 async fn unknown_emails_expired_and_garbage_links_give_nothing_away() {
     let store = MemoryStore::new();

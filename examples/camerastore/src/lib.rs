@@ -10,6 +10,7 @@ mod request_log;
 mod routes;
 pub mod stores;
 pub mod templates;
+mod user_agent;
 
 use std::sync::Arc;
 

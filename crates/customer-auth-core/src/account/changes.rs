@@ -111,6 +111,31 @@ impl Auth {
         Ok(ended)
     }
 
+    /// Ends one of the customer's sessions, the one filed under `key` (from
+    /// [`list_sessions`](Self::list_sessions)), for a "log out that browser" button. Returns
+    /// whether the customer had such a session: a key of another customer's session ends
+    /// nothing, so a form that names keys cannot be turned against anyone else.
+    ///
+    /// ```
+    /// # async fn example(auth: customer_auth::Auth, me: customer_auth::CustomerId) -> customer_auth::Result<()> {
+    /// for (key, record) in auth.list_sessions(me).await? {
+    ///     if record.user_agent().is_some_and(|agent| agent.contains("Windows")) {
+    ///         auth.end_session(me, &key).await?;
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn end_session(&self, id: CustomerId, key: &SessionKey) -> Result<bool> {
+        let store = self.session_store()?;
+        let owned = store.list_customer_sessions(id).await?.iter().any(|(owned, _)| owned == key);
+        if owned {
+            store.delete_session(key).await?;
+            tracing::info!(target: AUDIT, customer_id = %id, sessions = 1, outcome = "success", "logged out one session");
+        }
+        Ok(owned)
+    }
+
     /// Changes a password after checking the current one.
     ///
     /// A wrong current password gives [`Error::InvalidCredentials`] (and counts as a failed

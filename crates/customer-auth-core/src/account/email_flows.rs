@@ -89,17 +89,28 @@ impl Auth {
         Ok(())
     }
 
-    /// Starts a password reset for whoever has `email`, answering the same whether or not
-    /// anyone does: the link is made and mailed in the background, so neither the answer nor
-    /// its timing tells. Only a store that cannot be reached is an error.
-    pub async fn request_password_reset(&self, email: &str) -> Result<()> {
+    /// Starts a password reset for whoever has this email address or username (usernames
+    /// cannot contain `@`, so the two never mix), answering the same whether or not anyone
+    /// does: the link is made and mailed in the background, so neither the answer nor its
+    /// timing tells. Only a store that cannot be reached is an error.
+    pub async fn request_password_reset(&self, email_or_username: &str) -> Result<()> {
         self.mail()?;
-        let Some(customer) = self.inner.customers.find_customer_by_email(email).await? else {
-            tracing::info!(target: AUDIT, outcome = "unknown_email", "password reset requested");
+        let Some(customer) = self.find_by_email_or_username(email_or_username).await? else {
+            tracing::info!(target: AUDIT, outcome = "unknown_customer", "password reset requested");
             return Ok(());
         };
         self.send_link_in_background(customer, TokenPurpose::PasswordReset, "password reset requested");
         Ok(())
+    }
+
+    /// The customer a "forgot" form names: by email when it has an `@`, else by username.
+    pub(crate) async fn find_by_email_or_username(&self, typed: &str) -> Result<Option<Customer>> {
+        let customers = &self.inner.customers;
+        if typed.contains('@') {
+            customers.find_customer_by_email(typed).await
+        } else {
+            customers.find_customer_by_username(typed).await
+        }
     }
 
     /// Sends a new confirmation link to the customer with `username`, if they have one and are

@@ -12,13 +12,7 @@ impl Auth {
     /// [`with_mailer`](Self::with_mailer).
     pub async fn request_unlock(&self, username_or_email: &str) -> Result<()> {
         self.mail()?;
-        let customers = &self.inner.customers;
-        let found = match customers.find_customer_by_username(username_or_email).await? {
-            Some(customer) => Some(customer),
-            None if username_or_email.contains('@') => customers.find_customer_by_email(username_or_email).await?,
-            None => None,
-        };
-        let Some(customer) = found else {
+        let Some(customer) = self.find_by_email_or_username(username_or_email).await? else {
             tracing::info!(target: AUDIT, outcome = "unknown_customer", "unlock requested");
             return Ok(());
         };

@@ -43,6 +43,7 @@ pub(crate) fn routes(throttles: Throttles) -> Router<AppState> {
         .route("/account/delete", get(delete_account::form).post(delete_account::delete))
         .route("/account/sessions", get(sessions::list))
         .route("/account/sessions/others", axum::routing::post(sessions::end_others))
+        .route("/account/sessions/{key}/end", axum::routing::post(sessions::end_one))
         .route("/account/sessions/all", axum::routing::post(sessions::end_all))
         // The password is checked here too: wrong ones count as at the login form.
         .route_layer(throttles.failures)

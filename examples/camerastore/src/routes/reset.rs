@@ -14,12 +14,13 @@ use crate::error::AppError;
 use crate::form::{Form, FormRejection};
 
 /// The one answer to every reset request: it must not tell whether the address has an account.
-const SENT: &str =
-    "If an account uses that address, we have sent it a link to choose a new password. It works once, for 30 minutes.";
+const SENT: &str = "If that is the email address or username of an account, we have sent its email address a link \
+                    to choose a new password. It works once, for 30 minutes.";
 
 #[derive(Default, Deserialize)]
 #[serde(default)]
 pub(super) struct ResetRequest {
+    /// The email address or the username (the field keeps its old name for existing forms).
     email: String,
 }
 
