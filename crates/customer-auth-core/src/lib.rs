@@ -4,9 +4,9 @@
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), customer_auth_core::Error> {
+//! # async fn main() -> Result<(), customer_auth::Error> {
 //! use std::sync::Arc;
-//! use customer_auth_core::{Auth, Error, MemoryStore, Password, PasswordHasher, Registration};
+//! use customer_auth::{Auth, Error, MemoryStore, Password, PasswordHasher, Registration};
 //!
 //! let auth = Auth::new(Arc::new(MemoryStore::new())).with_hasher(PasswordHasher::new(4)?);
 //! let form = Registration {
@@ -52,9 +52,10 @@ mod timestamp;
 pub use account::token;
 pub use account::{
     AccountChange, AttemptKey, Auth, CONFIRMATION_LINK_LIFETIME, ClientBudget, Customer, CustomerId, CustomerStatus,
-    DeviceKey, FailedLogin, FieldErrors, KnownDevice, LockoutPolicy, LoginClient, MAX_EMAIL_CHARS, MAX_NAME_CHARS,
-    MAX_PASSWORD_BYTES, MAX_USERNAME_CHARS, MIN_PASSWORD_CHARS, MIN_USERNAME_CHARS, NewCustomer, RESET_LINK_LIFETIME,
-    Registered, Registration, Roles, UNLOCK_LINK_LIFETIME, email_key, username_key, validate_new_password,
+    DeviceKey, FailedLogin, FieldErrors, KnownDevice, LockoutPolicy, LoginClient, LoginForm, MAX_EMAIL_CHARS,
+    MAX_NAME_CHARS, MAX_PASSWORD_BYTES, MAX_USERNAME_CHARS, MIN_PASSWORD_CHARS, MIN_USERNAME_CHARS, NewCustomer,
+    RESET_LINK_LIFETIME, Registered, Registration, Roles, UNLOCK_LINK_LIFETIME, email_key, username_key,
+    validate_new_password,
 };
 pub use error::{BoxError, Error, Result};
 #[cfg(feature = "smtp")]

@@ -74,9 +74,34 @@ pub(crate) fn plain(status: StatusCode, body: &'static str) -> Response<Full<Byt
     response
 }
 
+/// A handler that calls both `Session` and `Auth` returns `Result<_, Error>` and uses `?` on
+/// both: an `Auth` error carried here answers as it would on its own (401 for invalid
+/// credentials, 422 with the field errors, …), not as a server fault.
 #[cfg(feature = "axum")]
 impl axum::response::IntoResponse for Error {
     fn into_response(self) -> axum::response::Response {
-        self.to_response().map(axum::body::Body::new)
+        match self {
+            Self::Store(err) => err.into_response(),
+            other => other.to_response().map(axum::body::Body::new),
+        }
+    }
+}
+
+#[cfg(all(test, feature = "axum"))]
+mod tests {
+    use axum::response::IntoResponse as _;
+
+    use super::*;
+
+    #[test]
+    fn auth_errors_carried_here_answer_as_their_own() {
+        let invalid = Error::from(customer_auth_core::Error::InvalidCredentials).into_response();
+        assert_eq!(invalid.status(), StatusCode::UNAUTHORIZED);
+        let locked = Error::from(customer_auth_core::Error::TemporarilyLocked).into_response();
+        assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+        let down = Error::from(customer_auth_core::Error::Unavailable("the store is down".into())).into_response();
+        assert_eq!(down.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(Error::AccountChanged.into_response().status(), StatusCode::CONFLICT);
+        assert_eq!(Error::MissingSessionLayer.into_response().status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 }

@@ -7,8 +7,8 @@
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::sync::Arc;
 //! use axum::{Router, routing::get};
-//! use customer_auth_core::MemoryStore;
-//! use customer_auth_tower::{CsrfLayer, CurrentPrincipal, RequireLogin, SessionLayer};
+//! use customer_auth::MemoryStore;
+//! use customer_auth::{CsrfLayer, CurrentPrincipal, RequireLogin, SessionLayer};
 //! use http::{Request, StatusCode, header};
 //! use tower::ServiceExt;
 //!

@@ -10,6 +10,7 @@ mod field_errors;
 mod known_device;
 mod lockout;
 mod login_client;
+mod login_form;
 pub(crate) mod registration;
 mod sign_up;
 pub mod token;
@@ -23,6 +24,7 @@ pub use field_errors::FieldErrors;
 pub use known_device::{DeviceKey, KnownDevice};
 pub use lockout::{ClientBudget, FailedLogin, LockoutPolicy};
 pub use login_client::{AttemptKey, LoginClient};
+pub use login_form::LoginForm;
 pub use registration::{
     MAX_EMAIL_CHARS, MAX_NAME_CHARS, MAX_PASSWORD_BYTES, MAX_USERNAME_CHARS, MIN_PASSWORD_CHARS, MIN_USERNAME_CHARS,
     NewCustomer, Registration, validate_new_password,

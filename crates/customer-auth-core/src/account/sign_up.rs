@@ -36,14 +36,14 @@ impl Auth {
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), customer_auth_core::Error> {
+    /// # async fn main() -> Result<(), customer_auth::Error> {
     /// use std::sync::Arc;
-    /// use customer_auth_core::{Auth, MemoryStore, Password, PasswordHasher, Registered, Registration};
+    /// use customer_auth::{Auth, MemoryStore, Password, PasswordHasher, Registered, Registration};
     /// # #[derive(Debug)]
     /// # struct Mailer;
     /// # #[async_trait::async_trait]
-    /// # impl customer_auth_core::Mailer for Mailer {
-    /// #     async fn send(&self, _: &customer_auth_core::Email) -> customer_auth_core::Result<()> { Ok(()) }
+    /// # impl customer_auth::Mailer for Mailer {
+    /// #     async fn send(&self, _: &customer_auth::Email) -> customer_auth::Result<()> { Ok(()) }
     /// # }
     ///
     /// let auth = Auth::new(Arc::new(MemoryStore::new()))

@@ -7,10 +7,10 @@
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), customer_auth_core::Error> {
+//! # async fn main() -> Result<(), customer_auth::Error> {
 //! use std::sync::Arc;
 //! use std::time::Duration;
-//! use customer_auth_core::{
+//! use customer_auth::{
 //!     Auth, CustomerStore, Error, MemoryStore, Password, PasswordHasher, Registration, Timestamp, Token,
 //!     TokenPurpose, TokenRecord,
 //! };

@@ -6,7 +6,7 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::sync::Arc;
-//! use customer_auth_core::{MemoryStore, conformance};
+//! use customer_auth::{MemoryStore, conformance};
 //!
 //! let store = Arc::new(MemoryStore::new());
 //! conformance::run_all(store.clone(), store).await?;

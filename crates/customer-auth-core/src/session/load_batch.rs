@@ -34,8 +34,8 @@ pub const MAX_LOAD_BATCH: usize = 64;
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> customer_auth_core::Result<()> {
-/// use customer_auth_core::{LoadBatcher, Result, SessionId, SessionKey, SessionRecord};
+/// # async fn main() -> customer_auth::Result<()> {
+/// use customer_auth::{LoadBatcher, Result, SessionId, SessionKey, SessionRecord};
 ///
 /// struct MyStore {
 ///     loads: LoadBatcher,

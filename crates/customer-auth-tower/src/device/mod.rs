@@ -4,8 +4,8 @@
 //! `Set-Cookie` that marks a browser as the customer's after a login or an unlock.
 //!
 //! ```
-//! use customer_auth_core::LoginClient;
-//! use customer_auth_tower::device::{DEVICE_COOKIE, device_cookie, login_client};
+//! use customer_auth::LoginClient;
+//! use customer_auth::web::device::{DEVICE_COOKIE, device_cookie, login_client};
 //! use http::{Request, header};
 //!
 //! let request = Request::get("/signin")

@@ -16,8 +16,8 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::sync::Arc;
-//! use customer_auth_core::MemoryStore;
-//! use customer_auth_tower::{RequireLogin, SessionLayer};
+//! use customer_auth::MemoryStore;
+//! use customer_auth::{RequireLogin, SessionLayer};
 //! use http::{Request, Response, StatusCode, header};
 //! use tower::{ServiceBuilder, ServiceExt, service_fn};
 //!

@@ -5,8 +5,8 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 //! use std::sync::Arc;
-//! use customer_auth_core::MemoryStore;
-//! use customer_auth_tower::{Session, SessionLayer};
+//! use customer_auth::MemoryStore;
+//! use customer_auth::{Session, SessionLayer};
 //! use http::{Request, Response, StatusCode, header};
 //! use tower::{ServiceBuilder, ServiceExt, service_fn};
 //!

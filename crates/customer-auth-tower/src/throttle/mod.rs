@@ -29,7 +29,7 @@
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::net::SocketAddr;
 //! use axum::{Router, body::Body, extract::ConnectInfo, routing::get};
-//! use customer_auth_tower::ThrottleLayer;
+//! use customer_auth::ThrottleLayer;
 //! use http::{Request, StatusCode, header};
 //! use tower::ServiceExt;
 //!

@@ -1,11 +1,10 @@
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use customer_auth::{Customer, Error, Password};
+use customer_auth::{Customer, Error, LoginForm};
 use customer_auth_tower::device::{RequestClient, device_cookie};
 use customer_auth_tower::{Error as LayerError, Session};
 use http::StatusCode;
 use minijinja::context;
-use serde::Deserialize;
 
 use super::Layout;
 use crate::AppState;
@@ -20,13 +19,6 @@ const LOCKED: &str =
     "This account is temporarily locked after too many failed logins. Try again later, or get an unlock link by email.";
 /// A login that raced a change of the account (a disable, a password change) keeps no session.
 const CHANGED: &str = "Your account changed while you were logging in. Please log in again.";
-
-#[derive(Default, Deserialize)]
-#[serde(default)]
-pub(super) struct Credentials {
-    username: String,
-    password: Password,
-}
 
 /// A link the login page offers under a message: where to get a new confirmation link, or an
 /// unlock link.
@@ -91,7 +83,7 @@ pub(super) async fn signin(
     State(state): State<AppState>,
     session: Session,
     RequestClient(client): RequestClient,
-    form: Result<Form<Credentials>, FormRejection>,
+    form: Result<Form<LoginForm>, FormRejection>,
 ) -> Result<Response, AppError> {
     let credentials = match form {
         Ok(Form(credentials)) => credentials,
