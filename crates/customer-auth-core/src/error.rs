@@ -41,6 +41,14 @@ pub enum Error {
     /// it).
     #[error("confirm your email address first: follow the link we sent, or ask for a new one")]
     EmailNotConfirmed,
+    /// A second-factor code that is wrong, used already (a TOTP code works once) or not a
+    /// code at all.
+    #[error("that code is not right or was used already; enter the current code of your app, or a recovery code")]
+    InvalidCode,
+    /// The second step of a login came too late (five minutes after the password) or after
+    /// the account changed: the login starts again with the password.
+    #[error("this login took too long or the account changed meanwhile; log in again with your password")]
+    LoginExpired,
     /// A reset or confirmation link that is unknown, used already or expired.
     #[error("this link is invalid, used already or expired; ask for a new one")]
     InvalidToken,

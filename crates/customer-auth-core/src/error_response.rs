@@ -16,7 +16,7 @@ impl Error {
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::DuplicateUsername | Self::DuplicateEmail => StatusCode::CONFLICT,
             Self::NotFound => StatusCode::NOT_FOUND,
-            Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            Self::InvalidCredentials | Self::InvalidCode | Self::LoginExpired => StatusCode::UNAUTHORIZED,
             Self::TemporarilyLocked => StatusCode::TOO_MANY_REQUESTS,
             Self::AccountDisabled | Self::EmailNotConfirmed => StatusCode::FORBIDDEN,
             Self::InvalidToken => StatusCode::GONE,

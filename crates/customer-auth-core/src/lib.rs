@@ -42,6 +42,7 @@ pub mod conformance;
 mod error;
 #[cfg(feature = "axum")]
 mod error_response;
+pub mod factors;
 mod mail;
 mod password;
 mod secret_bytes;
@@ -58,6 +59,10 @@ pub use account::{
     validate_new_password,
 };
 pub use error::{BoxError, Error, Result};
+pub use factors::{
+    FactorKey, LoginStep, PendingLogin, RECOVERY_CODE_COUNT, RecoveryCodeHash, RecoveryCodes, SECOND_FACTOR_DEADLINE,
+    SecondFactorLogin, SecondFactorStore, SecondFactors, TOTP_STEP_SECONDS, TotpEnrolment, TotpRecord, totp_code,
+};
 #[cfg(feature = "smtp")]
 pub use mail::SmtpMailer;
 pub use mail::{Email, Mailer, OutboxMailer};

@@ -1,4 +1,4 @@
-//! The in-memory store keeps every promise of the two store traits.
+//! The in-memory store keeps every promise of the store traits.
 
 // Tests state their expectations with unwrap and panic, helpers included.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -11,7 +11,8 @@ use customer_auth_core::{MemoryStore, SessionId, SessionRecord, SessionStore, Ti
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn memory_store_passes_the_conformance_suite() {
     let store = Arc::new(MemoryStore::new());
-    conformance::run_all(store.clone(), store).await.unwrap();
+    conformance::run_all(store.clone(), store.clone()).await.unwrap();
+    conformance::run_second_factor_store(store.clone(), store).await.unwrap();
 }
 
 #[tokio::test]

@@ -31,6 +31,8 @@ pub(crate) struct Settings {
     pub(crate) require_confirmed_email: bool,
     /// Whether `sign_up` hides a taken email address.
     pub(crate) paranoid_registration: bool,
+    /// Second factors' store and key, when the app turned them on.
+    pub(crate) factors: Option<crate::factors::FactorSettings>,
 }
 
 /// A mailer and the site's base URL (`https://shop.example`), for the links in account email.
@@ -54,6 +56,7 @@ impl Auth {
             mail: None,
             require_confirmed_email: false,
             paranoid_registration: false,
+            factors: None,
         };
         Self { inner: Arc::new(settings) }
     }

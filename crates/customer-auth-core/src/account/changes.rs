@@ -45,7 +45,12 @@ impl Auth {
     /// Checks the customer's own password before `action`. A wrong one counts as a failed login,
     /// so guessing through an account form locks the account as the login form does; a locked
     /// account is refused with the same answer.
-    async fn confirm_password(&self, customer: &Customer, password: &Password, action: &'static str) -> Result<()> {
+    pub(crate) async fn confirm_password(
+        &self,
+        customer: &Customer,
+        password: &Password,
+        action: &'static str,
+    ) -> Result<()> {
         let matches = self.inner.hasher.verify(password, &customer.password_hash).await?;
         if matches && !customer.is_locked(Timestamp::now()) {
             return Ok(());

@@ -21,6 +21,7 @@
 pub mod at_rest;
 mod attempts;
 mod customers;
+mod factors;
 pub mod fixtures;
 mod security_stamp;
 mod sessions;
@@ -28,7 +29,7 @@ mod tokens;
 
 use std::sync::Arc;
 
-use crate::{CustomerStore, Error, SessionStore};
+use crate::{CustomerStore, Error, SecondFactorStore, SessionStore};
 
 /// A broken promise: which check failed and what it saw.
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +53,15 @@ pub async fn run_customer_store(store: Arc<dyn CustomerStore>) -> Result<(), Fai
     security_stamp::run(&store).await?;
     attempts::run(&store).await?;
     tokens::run(&store).await
+}
+
+/// Runs every [`SecondFactorStore`] check, with customers made in `customers` (the same store,
+/// or the one the factors belong with).
+pub async fn run_second_factor_store(
+    customers: Arc<dyn CustomerStore>,
+    factors: Arc<dyn SecondFactorStore>,
+) -> Result<(), Failure> {
+    factors::run(&customers, &factors).await
 }
 
 /// Runs every [`SessionStore`] check.

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+mod factors;
+
 use crate::{
     AttemptKey, Customer, CustomerId, CustomerStore, Error, FailedLogin, LockoutPolicy, PasswordHash, Result,
     SessionKey, SessionRecord, SessionStore, Timestamp, TokenKey, TokenPurpose, TokenRecord, email_key, username_key,
@@ -30,6 +32,8 @@ struct State {
     /// Failed logins per client and account: the count and when its window ends.
     attempts: HashMap<AttemptKey, (u32, Timestamp)>,
     next_sweep: Option<Timestamp>,
+    /// Second factors, by customer.
+    factors: HashMap<CustomerId, factors::Factors>,
 }
 
 impl MemoryStore {
@@ -214,6 +218,7 @@ impl CustomerStore for MemoryStore {
         state.by_username.remove(&customer.username_key());
         state.by_email.remove(&customer.email_key());
         state.tokens.retain(|_, token| token.customer_id != id);
+        state.factors.remove(&id);
         Ok(())
     }
 
