@@ -72,6 +72,7 @@
 
 mod customers;
 mod error;
+mod factors;
 mod login_failures;
 mod options;
 mod purge;
