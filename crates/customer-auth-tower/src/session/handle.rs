@@ -2,7 +2,9 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use customer_auth_core::{Customer, CustomerStatus, Principal, SessionId, SessionKey, SessionRecord, Timestamp};
+use customer_auth_core::{
+    Customer, CustomerStatus, PendingLogin, Principal, SessionId, SessionKey, SessionRecord, Timestamp,
+};
 use http::HeaderValue;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -18,6 +20,11 @@ use crate::{Error, local_target};
 const TARGET_KEY: &str = "_target";
 const FLASH_KEY: &str = "_flash";
 const CSRF_KEY: &str = "_csrf";
+/// A login waiting for its second factor ([`PendingLogin`]): never a principal.
+const PENDING_KEY: &str = "_pending_login";
+/// When the customer last proved who they are (logged in, or confirmed it for a sensitive
+/// change), in Unix seconds.
+const PROVED_KEY: &str = "_proved_at";
 /// The most of a `User-Agent` a session keeps.
 const MAX_USER_AGENT_CHARS: usize = 200;
 
@@ -224,6 +231,8 @@ impl Session {
         let mut record = self.fresh_record();
         record.data = carried.unwrap_or_default();
         record.data.remove(CSRF_KEY);
+        record.data.remove(PENDING_KEY);
+        record.data.insert(PROVED_KEY.to_owned(), Timestamp::now().as_unix().to_string());
         record.principal = Some(Principal::of(customer));
         // For the customer's list of sessions; capped, since the header is the client's to choose.
         if let Some(agent) = self.inner.user_agent.as_ref().and_then(|value| value.to_str().ok()) {
@@ -252,6 +261,54 @@ impl Session {
             return Err(Error::AccountChanged);
         }
         Ok(())
+    }
+
+    /// Holds a login at its second step: the session gets a new id (the password was a step
+    /// up, so an id planted before it is worthless) and keeps `pending`, which no guard counts
+    /// as logged in. [`login`](Self::login) after the factor rotates the id once more and
+    /// drops it.
+    pub async fn begin_second_factor(&self, pending: &PendingLogin) -> Result<(), Error> {
+        let json =
+            serde_json::to_string(pending).map_err(|source| Error::Value { key: PENDING_KEY.to_owned(), source })?;
+        let mut state = self.state().await?;
+        let carried = state.current.as_mut().map(|current| std::mem::take(&mut current.record.data));
+        state.end_current();
+        let mut record = self.fresh_record();
+        record.data = carried.unwrap_or_default();
+        record.data.remove(CSRF_KEY);
+        record.data.insert(PENDING_KEY.to_owned(), json);
+        state.current =
+            Some(Current { id: SessionId::generate()?, record, stored: false, dirty: true, new_cookie: false });
+        Ok(())
+    }
+
+    /// The login waiting for its second factor, while its deadline has not passed.
+    pub async fn pending_second_factor(&self) -> Result<Option<PendingLogin>, Error> {
+        let pending: Option<PendingLogin> = self.get(PENDING_KEY).await?;
+        Ok(pending.filter(|pending| pending.is_live(Timestamp::now())))
+    }
+
+    /// Drops a login waiting for its second factor (the customer gave up, or it expired).
+    pub async fn cancel_second_factor(&self) -> Result<(), Error> {
+        self.remove::<PendingLogin>(PENDING_KEY).await.map(drop)
+    }
+
+    /// Records that the customer just proved who they are again (their password or a code,
+    /// checked with [`Auth::confirm_identity`](customer_auth_core::Auth::confirm_identity)), for
+    /// [`proved_within`](Self::proved_within). A login records it too.
+    pub async fn record_proof(&self) -> Result<(), Error> {
+        self.insert(PROVED_KEY, &Timestamp::now().as_unix()).await
+    }
+
+    /// Whether the customer proved who they are within `age`: what a sensitive change (a new
+    /// password or email, removing a factor, new recovery codes, deleting the account) asks
+    /// before it goes ahead (ASVS 7.5.1).
+    pub async fn proved_within(&self, age: std::time::Duration) -> Result<bool, Error> {
+        if self.principal().await?.is_none() {
+            return Ok(false);
+        }
+        let proved: Option<i64> = self.get(PROVED_KEY).await?;
+        Ok(proved.is_some_and(|at| at >= Timestamp::now().minus(age).as_unix()))
     }
 
     /// Logs out: the session is deleted from the store and the browser told to drop the
