@@ -1,13 +1,16 @@
 //! The shop's log never carries a secret (security finding: live reset tokens were in the
 //! request log). Every flow whose links carry a token runs through a shop whose log this test
-//! captures: confirmation, reset and unlock links, logins and logouts. Then the log is searched
-//! for each token, the password and the session cookie.
+//! captures: confirmation, reset and unlock links, logins and logouts, an authenticator app and
+//! a recovery code. Then the log is searched for each token, the password, the session cookie,
+//! the TOTP secret and the recovery codes (not the six-digit TOTP codes: any six digits, a
+//! timestamp's microseconds say, could match one by chance).
 
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::support::Shop;
 use crate::support::client::*;
+use customer_auth::{Timestamp, totp_code};
 use reqwest::StatusCode;
 
 const NEW_PASSWORD: &str = "fresh fixer and stop bath";
@@ -75,7 +78,30 @@ async fn no_token_password_or_session_id_reaches_the_log() {
         StatusCode::NOT_FOUND
     );
 
+    // An authenticator app, its first code, and a login with a recovery code.
+    let (owner, _) = new_client();
+    assert_eq!(sign_in(&shop, &owner, "stieglitz", NEW_PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    let setup = owner.get(shop.url("/account/security/totp")).send().await.unwrap().text().await.unwrap();
+    let secret = setup.split(r#"id="totp-secret">"#).nth(1).unwrap().split('<').next().unwrap().to_owned();
+    let first_code = totp_code(&secret, Timestamp::now()).unwrap();
+    let path = "/account/security/totp";
+    let codes = post_form(&shop, &owner, path, path, &[("code", &first_code)]).await.text().await.unwrap();
+    let recovery: Vec<String> =
+        codes.split("<li><code>").skip(1).map(|item| item.split('<').next().unwrap().to_owned()).collect();
+    let (second, _) = new_client();
+    assert_eq!(sign_in(&shop, &second, "stieglitz", NEW_PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    let path = "/login/second-factor";
+    let step = post_form(&shop, &second, path, path, &[("code", &recovery[0])]).await;
+    assert_eq!(step.status(), StatusCode::SEE_OTHER);
+
     let text = String::from_utf8(log.lock().unwrap().clone()).unwrap();
+    for (what, secret) in [
+        ("the TOTP secret", secret.as_str()),
+        ("a used recovery code", recovery[0].as_str()),
+        ("an unused recovery code", recovery[1].as_str()),
+    ] {
+        assert!(!text.contains(secret), "{what} is in the log:\n{text}");
+    }
     for (what, secret) in [
         ("the confirmation token", confirm.as_str()),
         ("the reset token", reset.as_str()),

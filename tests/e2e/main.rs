@@ -20,4 +20,5 @@ mod email_links;
 mod error_pages;
 mod log_secrets;
 mod scale_out;
+mod second_factor;
 mod store_faults;

@@ -47,6 +47,13 @@ pub struct Config {
     #[arg(long, env = "CAMERASTORE_COOKIE_KEY", hide_env_values = true)]
     pub cookie_key: Option<String>,
 
+    /// Base64 of at least 32 random bytes that seal the customers' authenticator-app secrets
+    /// in the database (the same on every instance; keep it like a database password). Without
+    /// it the key comes from the cookie key, and without that a key of this process's own is
+    /// used: apps enrolled then stop working when the shop restarts.
+    #[arg(long, env = "CAMERASTORE_FACTOR_KEY", hide_env_values = true)]
+    pub factor_key: Option<String>,
+
     /// Send cookies without `Secure`, for plain http. On by default when listening on a
     /// loopback address.
     #[arg(long, conflicts_with = "secure_cookies")]

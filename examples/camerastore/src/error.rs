@@ -35,6 +35,11 @@ pub enum StartError {
         "the cookie key must be base64 of at least 64 random bytes (try: head -c 64 /dev/urandom | base64 -w0): {0}"
     )]
     CookieKey(String),
+    /// The second-factor key is not usable.
+    #[error(
+        "the factor key must be base64 of at least 32 random bytes (try: head -c 32 /dev/urandom | base64 -w0): {0}"
+    )]
+    FactorKey(String),
     /// The development outbox cannot be written, so account mail would be lost.
     #[error(
         "cannot write to the outbox folder {dir}: {source}; make it writable, point --outbox elsewhere, or set CAMERASTORE_SMTP_URL to send mail"

@@ -18,7 +18,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::{from_fn, from_fn_with_state};
 use base64::Engine as _;
-use customer_auth::{Auth, DeviceKey, Mailer, OutboxMailer, PasswordHasher, SmtpMailer};
+use customer_auth::{Auth, DeviceKey, FactorKey, Mailer, OutboxMailer, PasswordHasher, SmtpMailer};
 use customer_auth_tower::{CsrfLayer, Key, SessionLayer, ThrottleLayer, TrustedProxies};
 
 pub use config::{Command, Config};
@@ -43,6 +43,8 @@ pub struct AppState {
     /// The outbox folder, when mail goes there instead of out (development): `/dev/mailbox`
     /// shows it. `None` with SMTP, and then the page does not exist.
     pub mailbox: Option<std::path::PathBuf>,
+    /// Whether the customers' store keeps second factors (SQLite and Postgres do).
+    pub factors: bool,
 }
 
 /// The per-address throttles: failed password checks, and the forms that send mail.
@@ -99,6 +101,10 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
         .with_secure(secure)
         .with_idle_timeout(config.session_idle_timeout());
     let mut auth = auth;
+    let factors = stores.factors.is_some();
+    if let Some(store) = stores.factors.clone() {
+        auth = auth.with_second_factors(store, factor_key(config)?);
+    }
     match &config.cookie_key {
         Some(encoded) => {
             let key = cookie_key(encoded)?;
@@ -114,7 +120,8 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
         mail: ThrottleLayer::per_minute(config.mail_forms_per_minute).with_trusted_proxies(proxies),
     };
     let mailbox = config.smtp_url.is_none().then(|| config.outbox.clone());
-    Ok(app(AppState { auth, orders, templates, secure_cookies: secure, mailbox }, sessions, throttles))
+    let state = AppState { auth, orders, templates, secure_cookies: secure, mailbox, factors };
+    Ok(app(state, sessions, throttles))
 }
 
 /// SMTP when configured, else the development outbox.
@@ -137,6 +144,26 @@ fn mailer(config: &Config) -> Result<Arc<dyn Mailer>, StartError> {
             Ok(Arc::new(OutboxMailer::new(dir)))
         }
     }
+}
+
+/// The key that seals authenticator-app secrets: `--factor-key`, else one derived from the
+/// cookie key, else one of this process's own (with a warning).
+fn factor_key(config: &Config) -> Result<FactorKey, StartError> {
+    let refused = |err: String| StartError::FactorKey(err);
+    if let Some(encoded) = &config.factor_key {
+        let bytes =
+            base64::engine::general_purpose::STANDARD.decode(encoded.trim()).map_err(|err| refused(err.to_string()))?;
+        return FactorKey::from_secret(&bytes).map_err(|err| refused(err.to_string()));
+    }
+    if let Some(encoded) = &config.cookie_key {
+        let key = cookie_key(encoded)?;
+        return FactorKey::from_secret(&[b"camerastore factor key:", key.master()].concat())
+            .map_err(|err| refused(err.to_string()));
+    }
+    tracing::warn!(
+        "authenticator apps enrolled now stop working when the shop restarts; set CAMERASTORE_FACTOR_KEY to keep them"
+    );
+    FactorKey::generate().map_err(|err| refused(err.to_string()))
 }
 
 fn cookie_key(encoded: &str) -> Result<Key, StartError> {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use customer_auth::postgres::PostgresStoreOptions;
 use customer_auth::redis::RedisStoreOptions;
-use customer_auth::{CustomerStore, SessionStore, SqliteStoreOptions};
+use customer_auth::{CustomerStore, SecondFactorStore, SessionStore, SqliteStoreOptions};
 
 use crate::{Config, StartError};
 
@@ -16,6 +16,8 @@ pub struct Stores {
     pub customers: Arc<dyn CustomerStore>,
     /// Where sessions live.
     pub sessions: Arc<dyn SessionStore>,
+    /// Where second factors live: with the customers, when their store keeps factors.
+    pub factors: Option<Arc<dyn SecondFactorStore>>,
 }
 
 /// Which kind of store a URL names.
@@ -53,6 +55,7 @@ impl Backend {
 struct Opened {
     customers: Arc<dyn CustomerStore>,
     sessions: Arc<dyn SessionStore>,
+    factors: Option<Arc<dyn SecondFactorStore>>,
 }
 
 async fn open_one(url: &str, config: &Config) -> Result<Opened, StartError> {
@@ -60,15 +63,15 @@ async fn open_one(url: &str, config: &Config) -> Result<Opened, StartError> {
         Backend::Sqlite => {
             let url = if url.starts_with("sqlite:") { url.to_owned() } else { format!("sqlite://{url}") };
             let store = Arc::new(SqliteStoreOptions::new(&url).connect().await?);
-            Opened { customers: store.clone(), sessions: store }
+            Opened { customers: store.clone(), sessions: store.clone(), factors: Some(store) }
         }
         Backend::Postgres => {
             let store = Arc::new(PostgresStoreOptions::new(url).schema(&config.postgres_schema).connect().await?);
-            Opened { customers: store.clone(), sessions: store }
+            Opened { customers: store.clone(), sessions: store.clone(), factors: Some(store) }
         }
         Backend::Redis => {
             let store = Arc::new(RedisStoreOptions::new(url).prefix(&config.redis_prefix).connect().await?);
-            Opened { customers: store.clone(), sessions: store }
+            Opened { customers: store.clone(), sessions: store, factors: None }
         }
     })
 }
@@ -81,7 +84,7 @@ pub async fn open(config: &Config) -> Result<Stores, StartError> {
         Some(url) if url != config.database_url => open_one(url, config).await?.sessions,
         _ => main.sessions,
     };
-    Ok(Stores { customers: main.customers, sessions })
+    Ok(Stores { customers: main.customers, sessions, factors: main.factors })
 }
 
 #[cfg(test)]

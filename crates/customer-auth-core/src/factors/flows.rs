@@ -144,6 +144,13 @@ impl Auth {
         totp::enrol(&factors.key, customer.id, issuer, &customer.username)
     }
 
+    /// The enrolment page again for an enrolment started earlier (`sealed` from
+    /// [`start_totp`](Self::start_totp)), after a mistyped first code: the same secret, so the
+    /// app the customer already scanned it into still works.
+    pub fn resume_totp(&self, customer: &Customer, sealed: &str, issuer: &str) -> Result<TotpEnrolment> {
+        totp::resume(&self.factors()?.key, customer.id, sealed, issuer, &customer.username)
+    }
+
     /// Completes a TOTP enrolment with the first code the app shows: stores the authenticator
     /// (its secret sealed), makes ten recovery codes to show once, ends the customer's other
     /// sessions (all but `keep`, the one asking), mails the customer and writes an audit event.

@@ -40,19 +40,31 @@ pub(crate) fn enrol(key: &FactorKey, customer: CustomerId, issuer: &str, account
     let mut secret = Zeroizing::new(vec![0u8; SECRET_BYTES]);
     getrandom::fill(&mut secret)
         .map_err(|err| Error::Config(format!("the operating system's random generator failed: {err}")))?;
-    let totp = totp(&secret, Some((issuer, account)))?;
+    let sealed = URL_SAFE_NO_PAD.encode(key.seal(customer, &secret)?);
+    describe(&secret, sealed, issuer, account)
+}
+
+/// The enrolment page again for a secret sealed earlier (after a mistyped first code).
+pub(crate) fn resume(
+    key: &FactorKey,
+    customer: CustomerId,
+    sealed: &str,
+    issuer: &str,
+    account: &str,
+) -> Result<TotpEnrolment> {
+    let secret = key.open(customer, &unseal_enrolment(key, customer, sealed)?)?;
+    describe(&secret, sealed.trim().to_owned(), issuer, account)
+}
+
+fn describe(secret: &[u8], sealed: String, issuer: &str, account: &str) -> Result<TotpEnrolment> {
+    let totp = totp(secret, Some((issuer, account)))?;
     let otpauth_url = totp.to_url().map_err(|err| Error::Config(format!("no otpauth URL: {err}")))?;
     let qr_svg = qrcode::QrCode::new(otpauth_url.as_bytes())
         .map_err(|err| Error::Config(format!("the QR code could not be made: {err}")))?
         .render::<qrcode::render::svg::Color<'_>>()
         .min_dimensions(200, 200)
         .build();
-    Ok(TotpEnrolment {
-        secret_base32: totp_rs::Secret::from(secret.to_vec()).to_base32(),
-        otpauth_url,
-        qr_svg,
-        sealed: URL_SAFE_NO_PAD.encode(key.seal(customer, &secret)?),
-    })
+    Ok(TotpEnrolment { secret_base32: totp_rs::Secret::from(secret.to_vec()).to_base32(), otpauth_url, qr_svg, sealed })
 }
 
 /// The secret an enrolment sealed, back from its text form.
@@ -140,5 +152,7 @@ mod tests {
         let code = totp_code(&enrolment.secret_base32, now).unwrap();
         assert!(matching_step(&secret, &code, now).unwrap().is_some());
         assert!(unseal_enrolment(&key, CustomerId::new(), &enrolment.sealed).is_err(), "another customer's");
+        let again = resume(&key, ada, &enrolment.sealed, "Camera Store", "ada").unwrap();
+        assert_eq!((again.secret_base32, again.otpauth_url), (enrolment.secret_base32, enrolment.otpauth_url));
     }
 }

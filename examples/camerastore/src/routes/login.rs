@@ -1,6 +1,6 @@
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use customer_auth::{Customer, Error, LoginForm};
+use customer_auth::{Customer, Error, LoginForm, LoginStep};
 use customer_auth_tower::device::{RequestClient, device_cookie};
 use customer_auth_tower::{Error as LayerError, Session};
 use http::StatusCode;
@@ -15,10 +15,10 @@ use crate::form::{Form, FormRejection};
 const INVALID: &str = "Invalid credentials, try again!";
 /// Said for a client past its budget, or an account locked for new clients, whatever the
 /// password and for unknown usernames too.
-const LOCKED: &str =
+pub(super) const LOCKED: &str =
     "This account is temporarily locked after too many failed logins. Try again later, or get an unlock link by email.";
 /// A login that raced a change of the account (a disable, a password change) keeps no session.
-const CHANGED: &str = "Your account changed while you were logging in. Please log in again.";
+pub(super) const CHANGED: &str = "Your account changed while you were logging in. Please log in again.";
 
 /// A link the login page offers under a message: where to get a new confirmation link, or an
 /// unlock link.
@@ -89,8 +89,12 @@ pub(super) async fn signin(
         Ok(Form(credentials)) => credentials,
         Err(FormRejection(status)) => return page(&state, &session, status, "", Some(INVALID)).await,
     };
-    match state.auth.authenticate_client(&credentials.username, &credentials.password, &client).await {
-        Ok(customer) => {
+    match state.auth.log_in(&credentials.username, &credentials.password, &client).await {
+        Ok(LoginStep::SecondFactor(pending)) => {
+            session.begin_second_factor(&pending).await?;
+            Ok(Redirect::to("/login/second-factor").into_response())
+        }
+        Ok(LoginStep::Complete(customer)) => {
             match session.login(&customer).await {
                 Ok(()) => {}
                 Err(LayerError::AccountChanged) => {

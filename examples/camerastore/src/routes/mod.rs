@@ -5,12 +5,15 @@ mod admin;
 mod assets;
 mod confirm;
 mod delete_account;
+mod fresh_proof;
 mod home;
 mod login;
 mod mailbox;
 mod password;
 mod register;
 mod reset;
+mod second_factor;
+mod security;
 mod sessions;
 mod unlock;
 
@@ -29,6 +32,7 @@ pub(crate) fn routes(throttles: Throttles) -> Router<AppState> {
         .route("/signin", axum::routing::post(login::signin))
         .route("/reset/{token}", get(reset::reset_form).post(reset::reset))
         .route("/unlock/{token}", get(unlock::link).post(unlock::follow))
+        .route("/login/second-factor", get(second_factor::form).post(second_factor::submit))
         .route_layer(throttles.failures.clone());
     // Forms that send mail (or make accounts in bulk): every post counts.
     let mail_forms = Router::new()
@@ -42,6 +46,10 @@ pub(crate) fn routes(throttles: Throttles) -> Router<AppState> {
         .route("/account/password", get(password::form).post(password::change))
         .route("/account/delete", get(delete_account::form).post(delete_account::delete))
         .route("/account/sessions", get(sessions::list))
+        .route("/account/security", get(security::overview))
+        .route("/account/security/totp", get(security::totp_form).post(security::totp_confirm))
+        .route("/account/security/totp/remove", axum::routing::post(security::totp_remove))
+        .route("/account/security/recovery-codes", axum::routing::post(security::recovery_codes))
         .route("/account/sessions/others", axum::routing::post(sessions::end_others))
         .route("/account/sessions/{key}/end", axum::routing::post(sessions::end_one))
         .route("/account/sessions/all", axum::routing::post(sessions::end_all))
