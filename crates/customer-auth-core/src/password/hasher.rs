@@ -1,8 +1,7 @@
 use std::sync::Arc;
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-
 use crate::account::registration::MAX_PASSWORD_BYTES;
+use crate::password::argon2_memory::Argon2Memory;
 use crate::password::bcrypt_text;
 use crate::password::hash_pool::HashPool;
 use crate::password::policy::{ARGON2_MEMORY_KIB, Scheme};
@@ -52,12 +51,14 @@ const MAX_OTHER_PASSWORD_BYTES: usize = 1024;
 /// argon2 and PBKDF2 run on the same threads, one hash at a time per thread and whole. Each
 /// argon2 hash holds its memory (19 MiB under OWASP's policy) while it runs, so no more than
 /// [`argon2_in_flight`](Self::argon2_in_flight) run at once, whatever the threads: the rest
-/// wait their turn without holding any. Cheap to clone; clones share the threads.
+/// wait their turn without holding any. Their buffers are handed from hash to hash (wiped in
+/// between), so after the first logins the process holds the cap's worth of argon2 memory and
+/// no more. Cheap to clone; clones share the threads.
 #[derive(Clone)]
 pub struct PasswordHasher {
     policy: HashPolicy,
     pool: Arc<HashPool>,
-    argon2_gate: Arc<Semaphore>,
+    argon2_memory: Arc<Argon2Memory>,
     argon2_in_flight: usize,
     /// Set by [`with_argon2_in_flight`](Self::with_argon2_in_flight); otherwise the cap follows
     /// the threads and the policy.
@@ -93,7 +94,7 @@ impl PasswordHasher {
         Self {
             policy,
             pool,
-            argon2_gate: Arc::new(Semaphore::new(argon2_in_flight)),
+            argon2_memory: Arc::new(Argon2Memory::new(argon2_in_flight, policy_memory_kib(policy))),
             argon2_in_flight,
             argon2_in_flight_fixed: fixed_cap.is_some(),
         }
@@ -146,14 +147,11 @@ impl PasswordHasher {
             Scheme::Argon2id(params) => {
                 check_length(password, MAX_OTHER_PASSWORD_BYTES, "since no customer has one")?;
                 let salt = random_salt()?;
-                let permit = self.argon2_permit().await?;
+                let mut memory = self.argon2_memory.lease().await?;
                 let password = password.clone();
                 let hashed = self
                     .pool
-                    .run(move || {
-                        let _memory = permit;
-                        argon2_hash(password.expose().as_bytes(), &salt, params)
-                    })
+                    .run(move || argon2_hash(password.expose().as_bytes(), &salt, params, &mut memory))
                     .await?;
                 hashed.map(PasswordHash::from_stored).map_err(Error::Hashing)
             }
@@ -182,25 +180,12 @@ impl PasswordHasher {
     }
 
     async fn verify_argon2(&self, password: &Password, stored: Argon2Hash) -> Result<bool> {
-        let permit = self.argon2_permit().await?;
+        // The lease, and with it the place among the hashes in flight, goes with the work: a
+        // hash abandoned while it runs still holds its memory until it is done.
+        let mut memory = self.argon2_memory.lease().await?;
         let password = password.clone();
-        let matched = self
-            .pool
-            .run(move || {
-                let _memory = permit;
-                stored.matches(password.expose().as_bytes())
-            })
-            .await?;
+        let matched = self.pool.run(move || stored.matches(password.expose().as_bytes(), &mut memory)).await?;
         matched.map_err(Error::Hashing)
-    }
-
-    /// A place among the argon2 hashes in flight, held until the hash is done (or dropped
-    /// unstarted).
-    async fn argon2_permit(&self) -> Result<OwnedSemaphorePermit> {
-        Arc::clone(&self.argon2_gate)
-            .acquire_owned()
-            .await
-            .map_err(|_| Error::Hashing("the argon2 memory gate was closed".into()))
     }
 
     /// Spends the time of a verify under the policy and returns nothing: what a login with
@@ -233,9 +218,15 @@ impl PasswordHasher {
 
 /// One argon2 hash per hashing thread, as many as fit in [`DEFAULT_ARGON2_BUDGET_KIB`].
 fn default_argon2_in_flight(threads: usize, policy: HashPolicy) -> usize {
-    let memory_kib = policy.argon2_params().map_or(ARGON2_MEMORY_KIB, |(memory_kib, _, _)| memory_kib);
-    let fit = usize::try_from(DEFAULT_ARGON2_BUDGET_KIB / u64::from(memory_kib.max(1))).unwrap_or(usize::MAX);
+    let fit =
+        usize::try_from(DEFAULT_ARGON2_BUDGET_KIB / u64::from(policy_memory_kib(policy).max(1))).unwrap_or(usize::MAX);
     fit.clamp(1, threads.max(1))
+}
+
+/// The memory of the policy's argon2 hashes; OWASP's under bcrypt, which still verifies
+/// argon2 hashes that were imported.
+fn policy_memory_kib(policy: HashPolicy) -> u32 {
+    policy.argon2_params().map_or(ARGON2_MEMORY_KIB, |(memory_kib, _, _)| memory_kib)
 }
 
 fn random_salt<const N: usize>() -> Result<[u8; N]> {

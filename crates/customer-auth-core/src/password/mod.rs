@@ -3,6 +3,7 @@
 //! thread, argon2 and PBKDF2 beside it, and the pool that runs them at a lower CPU priority
 //! than request handling).
 
+mod argon2_memory;
 mod bcrypt_lanes;
 mod bcrypt_text;
 mod blowfish_constants;

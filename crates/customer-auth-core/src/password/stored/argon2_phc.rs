@@ -8,6 +8,7 @@ use base64::engine::general_purpose::STANDARD_NO_PAD;
 use subtle::ConstantTimeEq as _;
 use zeroize::Zeroizing;
 
+use crate::password::argon2_memory::Lease;
 use crate::password::policy::Argon2Params;
 use crate::password::stored::HashFormat;
 
@@ -86,28 +87,36 @@ impl Argon2Hash {
     }
 
     /// True when `password` gives the stored hash; compared in constant time. Blocks for the
-    /// whole computation and allocates the hash's memory: hashing threads only.
-    pub(crate) fn matches(&self, password: &[u8]) -> Result<bool, String> {
+    /// whole computation, in `memory`: hashing threads only.
+    pub(crate) fn matches(&self, password: &[u8], memory: &mut Lease) -> Result<bool, String> {
         let mut computed = Zeroizing::new(vec![0u8; self.expected.len()]);
+        let blocks = memory.blocks(self.argon2_params.block_count());
         Argon2::new(self.algorithm, self.version, self.argon2_params.clone())
-            .hash_password_into(password, &self.salt, &mut computed)
+            .hash_password_into_with_memory(password, &self.salt, &mut computed, blocks)
             .map_err(|err| format!("argon2 failed: {err}"))?;
         Ok(computed.ct_eq(&self.expected).into())
     }
 }
 
 /// The PHC string of a new argon2id hash of `password` with `salt` under `params`. Blocks for
-/// the whole computation: hashing threads only.
-pub(crate) fn hash(password: &[u8], salt: &[u8; SALT_BYTES], params: Argon2Params) -> Result<String, String> {
+/// the whole computation, in `memory`: hashing threads only.
+pub(crate) fn hash(
+    password: &[u8],
+    salt: &[u8; SALT_BYTES],
+    params: Argon2Params,
+    memory: &mut Lease,
+) -> Result<String, String> {
     let mut output = Zeroizing::new([0u8; OUTPUT_BYTES]);
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params.to_argon2(OUTPUT_BYTES)?)
-        .hash_password_into(password, salt, output.as_mut_slice())
+    let params = params.to_argon2(OUTPUT_BYTES)?;
+    let blocks = memory.blocks(params.block_count());
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
+        .hash_password_into_with_memory(password, salt, output.as_mut_slice(), blocks)
         .map_err(|err| format!("argon2 failed: {err}"))?;
     Ok(format!(
         "$argon2id$v=19$m={},t={},p={}${}${}",
-        params.memory_kib,
-        params.iterations,
-        params.parallelism,
+        params.m_cost(),
+        params.t_cost(),
+        params.p_cost(),
         STANDARD_NO_PAD.encode(salt),
         STANDARD_NO_PAD.encode(output.as_slice())
     ))
@@ -115,26 +124,45 @@ pub(crate) fn hash(password: &[u8], salt: &[u8; SALT_BYTES], params: Argon2Param
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
+    use crate::password::argon2_memory::Argon2Memory;
 
     fn small() -> Argon2Params {
         Argon2Params::new(64, 1, 1).unwrap()
     }
 
-    #[test]
-    fn a_written_hash_reads_back_and_verifies() {
-        let text = hash(b"hunter22", &[3; SALT_BYTES], small()).unwrap();
+    async fn lease() -> Lease {
+        Arc::new(Argon2Memory::new(1, 64)).lease().await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_written_hash_reads_back_and_verifies() {
+        let memory = &mut lease().await;
+        let text = hash(b"hunter22", &[3; SALT_BYTES], small(), memory).unwrap();
         assert!(text.starts_with("$argon2id$v=19$m=64,t=1,p=1$AwMDAwMDAwMDAwMDAwMDAw$"), "{text}");
         let stored = Argon2Hash::parse(&text).unwrap();
-        assert!(stored.matches(b"hunter22").unwrap());
-        assert!(!stored.matches(b"hunter23").unwrap());
+        assert!(stored.matches(b"hunter22", memory).unwrap());
+        assert!(!stored.matches(b"hunter23", memory).unwrap());
         assert!(stored.is_written_by(small()));
         assert!(!stored.is_written_by(Argon2Params::new(64, 2, 1).unwrap()));
     }
 
-    #[test]
-    fn the_dummy_never_matches() {
-        assert!(!Argon2Hash::dummy(small()).unwrap().matches(b"").unwrap());
+    #[tokio::test]
+    async fn the_dummy_never_matches() {
+        assert!(!Argon2Hash::dummy(small()).unwrap().matches(b"", &mut lease().await).unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_reused_buffer_gives_the_same_hash() {
+        let memory = &mut lease().await;
+        let first = hash(b"hunter22", &[3; SALT_BYTES], small(), memory).unwrap();
+        let other = hash(b"another password", &[4; SALT_BYTES], small(), memory).unwrap();
+        assert_ne!(first, other);
+        assert_eq!(hash(b"hunter22", &[3; SALT_BYTES], small(), memory).unwrap(), first);
+        let mut fresh = lease().await;
+        assert_eq!(hash(b"hunter22", &[3; SALT_BYTES], small(), &mut fresh).unwrap(), first);
     }
 
     #[test]
