@@ -24,6 +24,31 @@ async fn every_command_works_on_sqlite() {
     common::every_command(&target).await;
 }
 
+/// A migrated SQLite file, and the target that names it.
+async fn migrated(dir: &tempfile::TempDir) -> common::Target {
+    let url = format!("sqlite://{}/shop.db", dir.path().display());
+    common::run(&["--store", &url, "migrate"], "").success();
+    let store = Arc::new(SqliteStoreOptions::new(&url).purge_interval(None).connect().await.unwrap());
+    common::Target {
+        args: vec!["--store".into(), url],
+        customers: store.clone(),
+        sessions: store,
+        expires_by_itself: false,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_reads_every_hash_format_and_reports_bad_lines_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    common::import::every_format_and_every_bad_line(&migrated(&dir).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_takes_a_hundred_thousand_customers_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    common::import::many(&migrated(&dir).await, 100_000).await;
+}
+
 #[test]
 fn a_store_that_was_never_migrated_says_to_migrate() {
     let dir = tempfile::tempdir().unwrap();
