@@ -89,3 +89,21 @@ fn the_store_can_come_from_the_environment_and_options_go_after_the_command() {
     assert!(output.status.success(), "{output:?}");
     common::run(&["list", "--store", &url], "").success();
 }
+
+#[test]
+fn an_import_file_that_cannot_be_read_as_a_whole_is_a_usage_error_and_imports_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/shop.db", dir.path().display());
+    common::run(&["--store", &url, "migrate"], "").success();
+    let missing = dir.path().join("missing.jsonl");
+    let run = common::run(&["--store", &url, "import", missing.to_str().unwrap()], "").expect_code(2);
+    assert!(run.stderr.contains("error: cannot read") && run.stderr.contains("missing.jsonl"), "{run:#?}");
+    let header = dir.path().join("customers.csv");
+    std::fs::write(&header, "first_name,last_name,email,username,password\nAda,L,a@example.com,ada,hunter2hunter2\n")
+        .unwrap();
+    let run = common::run(&["--store", &url, "import", header.to_str().unwrap()], "").expect_code(2);
+    assert!(run.stderr.contains(r#"a column "password" the import does not know"#), "{run:#?}");
+    assert!(!run.all().contains("hunter2hunter2"), "{run:#?}");
+    let listed = common::run(&["--store", &url, "list"], "").success();
+    assert!(listed.stdout.ends_with("0 customers\n"), "{listed:#?}");
+}
