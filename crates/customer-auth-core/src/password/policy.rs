@@ -54,6 +54,20 @@ impl fmt::Display for HashAlgorithm {
     }
 }
 
+/// Reads `bcrypt` or `argon2id` (any case), for a flag such as `--password-hash`; pair it with
+/// [`HashPolicy::default_for`] or the algorithm's own constructor.
+impl FromStr for HashAlgorithm {
+    type Err = Error;
+
+    fn from_str(text: &str) -> Result<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "bcrypt" => Ok(Self::Bcrypt),
+            "argon2id" => Ok(Self::Argon2id),
+            _ => Err(Error::Config("unknown password hash algorithm; use bcrypt or argon2id".into())),
+        }
+    }
+}
+
 /// How new password hashes are made: bcrypt with a cost, or argon2id with its memory,
 /// iterations and parallelism. The default is bcrypt at cost [`DEFAULT_COST`].
 ///
@@ -307,5 +321,8 @@ mod tests {
         );
         assert_eq!(HashPolicy::default_for(HashAlgorithm::Bcrypt).bcrypt_cost(), Some(DEFAULT_COST));
         assert_eq!(HashAlgorithm::Argon2id.to_string(), "argon2id");
+        assert_eq!("Argon2id".parse::<HashAlgorithm>().unwrap(), HashAlgorithm::Argon2id);
+        assert_eq!("bcrypt".parse::<HashAlgorithm>().unwrap(), HashAlgorithm::Bcrypt);
+        assert!(matches!("scrypt".parse::<HashAlgorithm>(), Err(Error::Config(_))));
     }
 }
