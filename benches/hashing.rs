@@ -26,7 +26,7 @@ const MEASUREMENT_TIME: Duration = Duration::from_secs(10);
 fn bench(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let hasher = PasswordHasher::default();
-    assert_eq!(hasher.cost(), DEFAULT_COST);
+    assert_eq!(hasher.policy().bcrypt_cost(), Some(DEFAULT_COST));
     // A threshold of 0 never locks, so every wrong-password login below takes the plain
     // wrong-password path (a locked account verifies too, but that is not what is measured).
     let auth = Auth::new(Arc::new(MemoryStore::new()))

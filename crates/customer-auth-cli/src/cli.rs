@@ -1,8 +1,9 @@
 //! The command line as clap reads it: global store options and one subcommand.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Administer the customers and sessions of a customer-auth store.
 ///
@@ -77,6 +78,44 @@ pub(crate) enum Command {
     },
     /// Delete expired sessions now, and print how many there were.
     PurgeSessions,
+    /// Import customers, with the password hashes another system stored, from a JSON-lines or
+    /// CSV file.
+    ///
+    /// Each line (CSV: each row under a header row) has first_name, last_name, email, username,
+    /// password_hash, and optionally roles and email_confirmed. In JSON, roles is a list of
+    /// strings and email_confirmed is true or false; in CSV, roles is separated by semicolons
+    /// (admin;staff) or written as a JSON list (["admin","staff"]), and email_confirmed is true,
+    /// false or empty (false). Hashes are stored as they are: bcrypt ($2a$, $2b$, $2y$),
+    /// argon2id and argon2i (PHC), Django's pbkdf2_sha256, ASP.NET Identity v3; each customer's
+    /// next login stores a fresh hash under the shop's policy. Lines that fail the web form's
+    /// rules, or bring a hash customer-auth cannot verify, are listed with their line number
+    /// and why, and the rest are imported. Running it again is safe: a customer whose username
+    /// and email address are already there is skipped.
+    Import(Import),
+}
+
+/// The options of `import`.
+#[derive(Debug, Args)]
+pub(crate) struct Import {
+    /// The file to import: JSON lines (.jsonl, .ndjson, .json) or CSV (.csv); another name is
+    /// read as JSON lines when it starts with `{`, else as CSV.
+    #[arg(value_name = "FILE")]
+    pub(crate) file: PathBuf,
+    /// Read the file as this format, whatever its name.
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<ImportFormat>,
+    /// How many customers to insert at a time.
+    #[arg(long, value_name = "N", default_value = "500", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub(crate) batch_size: u32,
+}
+
+/// The file formats `import` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ImportFormat {
+    /// One JSON object per line.
+    Jsonl,
+    /// Comma-separated values with a header row.
+    Csv,
 }
 
 /// The options of `create-customer`.
@@ -112,7 +151,7 @@ const MAX_ROLE_CHARS: usize = 64;
 
 /// A role name: what a role guard compares against, so no spaces or control characters that
 /// would make two roles look alike.
-fn parse_role(role: &str) -> Result<String, String> {
+pub(crate) fn parse_role(role: &str) -> Result<String, String> {
     if role.is_empty() {
         return Err("a role must not be empty".into());
     }

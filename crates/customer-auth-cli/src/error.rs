@@ -55,6 +55,23 @@ pub(crate) enum CliError {
     /// Something local failed: the async runtime, writing the output.
     #[error("{0}")]
     Local(String),
+    /// The import file cannot be read as a whole: missing, or a CSV header without the
+    /// columns an import needs.
+    #[error("{0}")]
+    ImportFile(String),
+    /// Some lines of an import were refused; the others went in.
+    #[error(
+        "{refused} {} of {file} {} refused (listed above); fix {} and run the import again: customers already imported are skipped",
+        if *.refused == 1 { "line" } else { "lines" },
+        if *.refused == 1 { "was" } else { "were" },
+        if *.refused == 1 { "it" } else { "them" }
+    )]
+    ImportRefused {
+        /// How many lines.
+        refused: u64,
+        /// The file, as given.
+        file: String,
+    },
 }
 
 impl CliError {
@@ -62,8 +79,16 @@ impl CliError {
     pub(crate) fn exit_code(&self) -> ExitCode {
         ExitCode::from(match self {
             Self::Unreachable(_) | Self::NotMigrated | Self::Store(_) | Self::Local(_) => 1,
-            Self::NoStore | Self::UnknownScheme { .. } | Self::MissingFeature { .. } | Self::Config(_) => 2,
-            Self::Invalid(_) | Self::Duplicate(_) | Self::UnknownCustomer(_) | Self::Password(_) => 3,
+            Self::NoStore
+            | Self::UnknownScheme { .. }
+            | Self::MissingFeature { .. }
+            | Self::Config(_)
+            | Self::ImportFile(_) => 2,
+            Self::Invalid(_)
+            | Self::Duplicate(_)
+            | Self::UnknownCustomer(_)
+            | Self::Password(_)
+            | Self::ImportRefused { .. } => 3,
         })
     }
 }

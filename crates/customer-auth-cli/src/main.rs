@@ -1,5 +1,6 @@
 //! `customer-auth`, the admin command line of customer-auth: migrate a store, create customers,
-//! set their roles, disable and enable them, list them and purge expired sessions.
+//! set their roles, disable and enable them, list them, purge expired sessions, and import
+//! customers with the password hashes another system stored.
 //!
 //! ```text
 //! export CUSTOMER_AUTH_STORE=postgres://shop@db.internal/shop
@@ -7,6 +8,7 @@
 //! printf '%s\n' "$PASSWORD" | customer-auth create-customer --first-name Ada --last-name Lovelace \
 //!     --email ada@example.com --username ada --role admin
 //! customer-auth disable ada
+//! customer-auth import customers-from-django.jsonl
 //! ```
 //!
 //! This file parses the command line, sets up logging and maps errors to exit codes: 0 done,

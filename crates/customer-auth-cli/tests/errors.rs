@@ -113,8 +113,17 @@ fn bad_options_are_usage_errors() {
 #[test]
 fn help_lists_every_command_and_the_exit_codes() {
     let run = common::run(&["--help"], "").success();
-    for word in ["migrate", "create-customer", "set-roles", "disable", "enable", "list", "purge-sessions", "Exit codes"]
-    {
+    for word in [
+        "migrate",
+        "create-customer",
+        "set-roles",
+        "disable",
+        "enable",
+        "list",
+        "purge-sessions",
+        "import",
+        "Exit codes",
+    ] {
         assert!(run.stdout.contains(word), "{word} missing: {}", run.stdout);
     }
 }

@@ -77,6 +77,23 @@ async fn every_command_works_on_postgres() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_reads_every_hash_format_and_reports_bad_lines_on_postgres() {
+    admin().await.close().await.unwrap();
+    let schema = Schema(format!("t_{}", common::random_hex()));
+    common::run(&["--store", &url(), "--postgres-schema", &schema.0, "migrate"], "").success();
+    let store =
+        Arc::new(PostgresStoreOptions::new(&url()).schema(&schema.0).purge_interval(None).connect().await.unwrap());
+    let target = common::Target {
+        args: vec!["--store".into(), url(), "--postgres-schema".into(), schema.0.clone()],
+        customers: store.clone(),
+        sessions: store.clone(),
+        expires_by_itself: false,
+    };
+    common::import::every_format_and_every_bad_line(&target).await;
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_schema_name_is_a_usage_error() {
     admin().await.close().await.unwrap();
     let refused = common::run(&["--store", &url(), "--postgres-schema", "Bad-Name", "list"], "").expect_code(2);

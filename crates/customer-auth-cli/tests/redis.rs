@@ -32,6 +32,31 @@ impl Drop for Cleanup {
     }
 }
 
+/// A store under a fresh prefix, deleted when the returned guard drops.
+async fn target() -> (common::Target, Cleanup) {
+    let prefix = format!("t_{}:", common::random_hex());
+    let store = RedisStoreOptions::new(&url()).prefix(&prefix).connect().await.unwrap_or_else(|err| {
+        panic!("Redis at {} is not reachable ({err}); start it with: redis-server --daemonize yes", url())
+    });
+    let cleanup = Cleanup(store.clone());
+    let store = Arc::new(store);
+    let target = common::Target {
+        args: vec!["--store".into(), url(), "--redis-prefix".into(), prefix],
+        customers: store.clone(),
+        sessions: store,
+        expires_by_itself: true,
+    };
+    (target, cleanup)
+}
+
+/// Redis has no batch insert of its own: the import goes through the store trait's default,
+/// one insert after another.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_reads_every_hash_format_and_reports_bad_lines_on_redis() {
+    let (target, _cleanup) = target().await;
+    common::import::every_format_and_every_bad_line(&target).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_command_works_on_redis() {
     let prefix = format!("t_{}:", common::random_hex());

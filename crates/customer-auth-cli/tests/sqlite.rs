@@ -24,6 +24,31 @@ async fn every_command_works_on_sqlite() {
     common::every_command(&target).await;
 }
 
+/// A migrated SQLite file, and the target that names it.
+async fn migrated(dir: &tempfile::TempDir) -> common::Target {
+    let url = format!("sqlite://{}/shop.db", dir.path().display());
+    common::run(&["--store", &url, "migrate"], "").success();
+    let store = Arc::new(SqliteStoreOptions::new(&url).purge_interval(None).connect().await.unwrap());
+    common::Target {
+        args: vec!["--store".into(), url],
+        customers: store.clone(),
+        sessions: store,
+        expires_by_itself: false,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_reads_every_hash_format_and_reports_bad_lines_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    common::import::every_format_and_every_bad_line(&migrated(&dir).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_takes_a_hundred_thousand_customers_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    common::import::many(&migrated(&dir).await, 100_000).await;
+}
+
 #[test]
 fn a_store_that_was_never_migrated_says_to_migrate() {
     let dir = tempfile::tempdir().unwrap();
@@ -63,4 +88,22 @@ fn the_store_can_come_from_the_environment_and_options_go_after_the_command() {
         .unwrap();
     assert!(output.status.success(), "{output:?}");
     common::run(&["list", "--store", &url], "").success();
+}
+
+#[test]
+fn an_import_file_that_cannot_be_read_as_a_whole_is_a_usage_error_and_imports_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/shop.db", dir.path().display());
+    common::run(&["--store", &url, "migrate"], "").success();
+    let missing = dir.path().join("missing.jsonl");
+    let run = common::run(&["--store", &url, "import", missing.to_str().unwrap()], "").expect_code(2);
+    assert!(run.stderr.contains("error: cannot read") && run.stderr.contains("missing.jsonl"), "{run:#?}");
+    let header = dir.path().join("customers.csv");
+    std::fs::write(&header, "first_name,last_name,email,username,password\nAda,L,a@example.com,ada,hunter2hunter2\n")
+        .unwrap();
+    let run = common::run(&["--store", &url, "import", header.to_str().unwrap()], "").expect_code(2);
+    assert!(run.stderr.contains(r#"a column "password" the import does not know"#), "{run:#?}");
+    assert!(!run.all().contains("hunter2hunter2"), "{run:#?}");
+    let listed = common::run(&["--store", &url, "list"], "").success();
+    assert!(listed.stdout.ends_with("0 customers\n"), "{listed:#?}");
 }

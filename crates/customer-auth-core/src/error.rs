@@ -65,8 +65,15 @@ pub enum Error {
     #[error("invalid configuration: {0}")]
     Config(String),
     /// Hashing or verifying a password failed (not a wrong password: an internal failure).
-    #[error("password hashing failed ({0}); check the hash cost and that the blocking thread pool is running")]
+    #[error("password hashing failed ({0}); check the hash policy and the stored hash")]
     Hashing(String),
+    /// A stored password hash is in a format customer-auth cannot verify (scrypt, an unsalted
+    /// digest, or one it does not recognise at all): never answered as a wrong password. The
+    /// message names the format where it can tell, never the hash.
+    #[error(
+        "{0}; store it as bcrypt, argon2id or argon2i (PHC), Django pbkdf2_sha256 or ASP.NET Identity v3, or have the customer reset their password"
+    )]
+    UnsupportedHash(String),
     /// Any other store failure, with the driver's error as its source.
     #[error("the store failed: {0}")]
     Backend(#[source] BoxError),

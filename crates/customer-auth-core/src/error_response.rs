@@ -21,7 +21,7 @@ impl Error {
             Self::AccountDisabled | Self::EmailNotConfirmed => StatusCode::FORBIDDEN,
             Self::InvalidToken => StatusCode::GONE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Corrupt(_) | Self::Config(_) | Self::Hashing(_) | Self::Backend(_) => {
+            Self::Corrupt(_) | Self::Config(_) | Self::Hashing(_) | Self::UnsupportedHash(_) | Self::Backend(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         }

@@ -1,5 +1,5 @@
-//! Customer accounts for customer-auth: the customer model, registration rules, bcrypt
-//! password hashing off the async runtime, the store traits, an in-memory store and the store
+//! Customer accounts for customer-auth: the customer model, registration rules, password
+//! hashing off the async runtime (bcrypt or argon2id, reading the hashes other systems stored), the store traits, an in-memory store and the store
 //! conformance kit.
 //!
 //! ```
@@ -66,7 +66,11 @@ pub use factors::{
 #[cfg(feature = "smtp")]
 pub use mail::SmtpMailer;
 pub use mail::{Email, Mailer, OutboxMailer};
-pub use password::{DEFAULT_COST, MAX_COST, MIN_COST, Password, PasswordHash, PasswordHasher};
+pub use password::{
+    ARGON2_ITERATIONS, ARGON2_MEMORY_KIB, ARGON2_PARALLELISM, DEFAULT_COST, HashAlgorithm, HashFormat, HashPolicy,
+    MAX_ARGON2_ITERATIONS, MAX_ARGON2_MEMORY_KIB, MAX_ARGON2_PARALLELISM, MAX_COST, MIN_COST, Password, PasswordHash,
+    PasswordHasher,
+};
 pub use session::{LoadBatcher, MAX_LOAD_BATCH, Principal, SESSION_ID_CHARS, SessionId, SessionKey, SessionRecord};
 pub use store::{CustomerStore, MemoryStore, PurgeTask, SessionStore};
 pub use timestamp::Timestamp;

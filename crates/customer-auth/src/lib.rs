@@ -1,6 +1,6 @@
 //! Customer accounts, authentication and authorization for Tower web apps: registration with
-//! sound password rules, bcrypt hashing off the async runtime, login that does not reveal which
-//! usernames exist, and sessions whose ids no store ever sees. Wrap a router in
+//! sound password rules, bcrypt or argon2id hashing off the async runtime, login that does not
+//! reveal which usernames exist, and sessions whose ids no store ever sees. Wrap a router in
 //! [`SessionLayer`], guard pages with [`RequireLogin`] and [`RequireRole`], and protect forms with
 //! [`CsrfLayer`] (see [`web`] for the details).
 //!
@@ -25,6 +25,30 @@
 //! .await?;
 //! let ada = auth.authenticate("ada", &Password::new("analytical engine")).await?;
 //! assert_eq!(ada.email, "ada@example.com");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Password hashing
+//! New hashes follow the [`HashPolicy`] on [`Auth`]: bcrypt at cost 12 by default, or argon2id
+//! with OWASP's parameters (m = 19456 KiB, t = 2, p = 1) through
+//! [`Auth::with_hash_policy`]. Whatever the policy, every format customer-auth reads verifies
+//! ([`HashFormat`]: bcrypt, argon2id and argon2i, Django's PBKDF2-SHA256, ASP.NET Identity v3),
+//! so customers imported from another system (`customer-auth import FILE`) log in with the
+//! passwords they had, and each successful login stores a fresh hash under the policy. A
+//! format customer-auth cannot verify is [`Error::UnsupportedHash`], naming it, never a wrong
+//! password.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), customer_auth::Error> {
+//! use std::sync::Arc;
+//! use customer_auth::{Auth, HashPolicy, MemoryStore};
+//!
+//! // What a `--password-hash argon2id` flag would read.
+//! let policy: HashPolicy = "argon2id".parse()?;
+//! let auth = Auth::new(Arc::new(MemoryStore::new())).with_hash_policy(policy);
+//! assert_eq!(auth.hasher().policy().to_string(), "argon2id:m=19456,t=2,p=1");
 //! # Ok(())
 //! # }
 //! ```

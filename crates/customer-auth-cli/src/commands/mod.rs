@@ -1,6 +1,7 @@
 //! One file per command; each takes the opened store and prints what it did to stdout.
 
 mod create_customer;
+mod import;
 mod list;
 mod migrate;
 mod purge_sessions;
@@ -26,6 +27,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Enable { username } => status::enable(&store, &username).await,
         Command::List { json, page_size } => list::run(&store, json, page_size).await,
         Command::PurgeSessions => purge_sessions::run(&store).await,
+        Command::Import(args) => import::run(&store, args).await,
     }
 }
 

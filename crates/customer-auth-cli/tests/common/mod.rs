@@ -5,6 +5,8 @@
 // fail by panicking, which is how a test fails.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub(crate) mod import;
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::sync::Arc;

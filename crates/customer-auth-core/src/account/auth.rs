@@ -1,8 +1,8 @@
 use std::sync::Arc;
 
 use crate::{
-    ClientBudget, Customer, CustomerId, CustomerStatus, CustomerStore, DeviceKey, Error, FailedLogin, LockoutPolicy,
-    LoginClient, Mailer, Password, PasswordHasher, Registration, Result, Roles, SessionStore, Timestamp,
+    ClientBudget, Customer, CustomerId, CustomerStatus, CustomerStore, DeviceKey, Error, FailedLogin, HashPolicy,
+    LockoutPolicy, LoginClient, Mailer, Password, PasswordHasher, Registration, Result, Roles, SessionStore, Timestamp,
 };
 
 /// The service an app calls to register and log in customers. Cheap to clone: one reference
@@ -94,9 +94,18 @@ impl Auth {
         self.inner.require_confirmed_email
     }
 
-    /// Uses `hasher` (another cost or concurrency) for new hashes and verification.
+    /// Uses `hasher` (another policy, threads or argon2 cap) for new hashes and verification.
     pub fn with_hasher(self, hasher: PasswordHasher) -> Self {
         self.with_setting(|settings| settings.hasher = hasher)
+    }
+
+    /// Makes new password hashes under `policy` (bcrypt cost 12 by default), on the hasher's
+    /// threads as they are. Stored hashes of every format customer-auth reads still verify, and
+    /// a successful login whose hash is not the policy's stores a fresh one under it, so
+    /// customers move to the policy as they log in. Call it after
+    /// [`with_hasher`](Self::with_hasher), which brings a policy of its own.
+    pub fn with_hash_policy(self, policy: HashPolicy) -> Self {
+        self.with_setting(|settings| settings.hasher = settings.hasher.clone().with_policy(policy))
     }
 
     /// Uses `lockout` to lock accounts after failed logins.
@@ -194,7 +203,10 @@ impl Auth {
     /// given whatever the password, and for unknown usernames too.
     ///
     /// A right password for a disabled account gives [`Error::AccountDisabled`]. On success a
-    /// hash made under an older cost is replaced and the client's failures are forgotten.
+    /// hash that is not the policy's (another algorithm or format, other parameters) is
+    /// replaced by one under the policy, and the client's failures are forgotten. The dummy
+    /// verify behind an unknown username follows the policy too, so under either policy it
+    /// costs what a wrong password for a customer already on the policy costs.
     pub async fn authenticate_client(
         &self,
         username: &str,
@@ -254,9 +266,19 @@ impl Auth {
             customer.locked_until = None;
         }
         if self.inner.hasher.needs_rehash(&customer.password_hash) {
-            let fresh = self.inner.hasher.hash(password).await?;
-            customers.set_password_hash(customer.id, &fresh, now).await?;
-            customer.password_hash = fresh;
+            // The login stands whatever the upgrade does: the password was right. A password
+            // another system took but bcrypt cannot (over 72 bytes) keeps its old hash, which
+            // still verifies.
+            match self.inner.hasher.hash(password).await {
+                Ok(fresh) => {
+                    customers.set_password_hash(customer.id, &fresh, now).await?;
+                    customer.password_hash = fresh;
+                    tracing::info!(target: "customer_auth::audit", customer_id = %customer.id, policy = %self.inner.hasher.policy(), "password hash upgraded");
+                }
+                Err(err) => {
+                    tracing::warn!(customer_id = %customer.id, error = %err, "the password hash was not upgraded to the policy; the old one stays");
+                }
+            }
         }
         tracing::info!(target: "customer_auth::audit", customer_id = %customer.id, outcome = "success", "login");
         Ok(customer)

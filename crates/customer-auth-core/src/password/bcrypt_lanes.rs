@@ -14,7 +14,7 @@
 use zeroize::Zeroize;
 
 use crate::password::blowfish_constants::{P, S};
-use crate::password::hasher::MAX_COST;
+use crate::password::policy::MAX_COST;
 
 /// The most hashes one thread computes in step. In a microbenchmark of the key expansion, one
 /// took 28 µs, and each of 2, 3 and 4 in step 14, 11 and 10 µs; 5 and 6 gained under a tenth

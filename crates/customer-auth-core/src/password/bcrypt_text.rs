@@ -10,7 +10,7 @@ use bcrypt::{BcryptError, BcryptResult, HashParts, Version};
 use subtle::ConstantTimeEq as _;
 
 use crate::password::bcrypt_lanes::Digest;
-use crate::password::hasher::{MAX_COST, MIN_COST};
+use crate::password::policy::{MAX_COST, MIN_COST};
 
 /// bcrypt's own base64: its alphabet, no padding.
 const BASE_64: GeneralPurpose = GeneralPurpose::new(&BCRYPT, NO_PAD);

@@ -1,4 +1,5 @@
-//! The threads password hashes run on.
+//! The threads password hashes run on: bcrypt's, interleaved in lanes, and any other hashing
+//! work (argon2, PBKDF2) as a task that runs whole.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,7 +11,7 @@ use tokio::sync::oneshot;
 
 use crate::password::bcrypt_lanes::{self, Digest, Lane, MAX_LANES};
 use crate::password::cpu_wait::CpuWait;
-use crate::password::hasher::{MAX_COST, MIN_COST};
+use crate::password::policy::{MAX_COST, MIN_COST};
 use crate::{Error, Password, Result};
 
 /// How many steps below the rest of the process the hashing threads run (Linux nice value).
@@ -32,17 +33,49 @@ const NICENESS_STEPS: i32 = 10;
 /// cores nobody else wants loses only that look (one read a step).
 const GIVE_WAY: Duration = Duration::from_micros(20);
 
-/// A hash to compute: the password, salt and cost, and where the digest goes.
-struct Job {
+/// Work for the hashing threads.
+enum Job {
+    /// A bcrypt hash, computed in a lane beside others.
+    Bcrypt(BcryptJob),
+    /// Any other hashing work, run whole on one thread between bcrypt steps.
+    Task(Box<dyn Task>),
+}
+
+/// A bcrypt hash to compute: the password, salt and cost, and where the digest goes.
+struct BcryptJob {
     password: Password,
     salt: [u8; 16],
     cost: u32,
     reply: oneshot::Sender<Digest>,
 }
 
+/// Hashing work that runs whole, and knows whether anyone still waits for it.
+trait Task: Send {
+    /// True when the caller stopped waiting: the work is dropped unstarted.
+    fn is_abandoned(&self) -> bool;
+    /// Does the work and answers the caller.
+    fn run(self: Box<Self>);
+}
+
+/// A closure whose result goes back to the caller.
+struct Work<F, T> {
+    work: F,
+    reply: oneshot::Sender<T>,
+}
+
+impl<F: FnOnce() -> T + Send, T: Send> Task for Work<F, T> {
+    fn is_abandoned(&self) -> bool {
+        self.reply.is_closed()
+    }
+
+    fn run(self: Box<Self>) {
+        let _ = self.reply.send((self.work)());
+    }
+}
+
 /// A fixed number of threads, started at first use, that compute password hashes below the
-/// priority of the async runtime's threads, each up to [`MAX_LANES`] at once. They end when
-/// the pool is dropped.
+/// priority of the async runtime's threads, each up to [`MAX_LANES`] bcrypt hashes at once,
+/// or one task. They end when the pool is dropped.
 pub(crate) struct HashPool {
     size: usize,
     sender: OnceLock<Sender<Job>>,
@@ -67,10 +100,27 @@ impl HashPool {
             return Err(Error::Hashing(format!("bcrypt cost {cost} is out of range; use {MIN_COST} to {MAX_COST}")));
         }
         let (reply, outcome) = oneshot::channel();
-        self.sender()
-            .send(Job { password, salt, cost, reply })
-            .map_err(|_| Error::Hashing("no password hashing thread could be started; see the error log".into()))?;
+        self.send(Job::Bcrypt(BcryptJob { password, salt, cost, reply }))?;
         outcome.await.map_err(|_| Error::Hashing("the password hashing thread failed while hashing".into()))
+    }
+
+    /// The result of `work`, run on a hashing thread while the runtime goes on. It runs whole,
+    /// so a caller that stops waiting drops it only while it is still queued; what it owns
+    /// (a memory permit, say) is dropped with it, run or not.
+    pub(crate) async fn run<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let (reply, outcome) = oneshot::channel();
+        self.send(Job::Task(Box::new(Work { work, reply })))?;
+        outcome.await.map_err(|_| Error::Hashing("the password hashing thread failed while hashing".into()))
+    }
+
+    fn send(&self, job: Job) -> Result<()> {
+        self.sender()
+            .send(job)
+            .map_err(|_| Error::Hashing("no password hashing thread could be started; see the error log".into()))
     }
 
     fn sender(&self) -> &Sender<Job> {
@@ -109,22 +159,29 @@ fn serve(queue: &Queue) {
     let mut cpu_wait = CpuWait::of_this_thread();
     let mut lanes: Lanes = Vec::with_capacity(MAX_LANES);
     loop {
-        if !take_jobs(queue, &mut lanes, &mut cpu_wait) {
+        let mut task = None;
+        if !take_jobs(queue, &mut lanes, &mut task, &mut cpu_wait) {
             return;
         }
         // A bug that panics mid-hash must not take the thread with it: its callers see their
         // replies dropped, and the thread serves the next jobs.
-        if catch_unwind(AssertUnwindSafe(|| advance(&mut lanes, &mut cpu_wait))).is_err() {
+        if let Some(task) = task {
+            // An argon2 hash runs whole, tens of milliseconds with no step to stop at; the
+            // thread's lower priority still ranks it below the process's request threads.
+            let _ = catch_unwind(AssertUnwindSafe(|| task.run()));
+            give_way(&mut cpu_wait);
+        }
+        if !lanes.is_empty() && catch_unwind(AssertUnwindSafe(|| advance(&mut lanes, &mut cpu_wait))).is_err() {
             lanes.clear();
         }
     }
 }
 
-/// Fills `lanes` up to [`MAX_LANES`]: waits for a job when it has none, and otherwise takes
-/// only what is queued already, and only while no other thread is waiting for work. False
-/// once the pool is gone and nothing is left to finish.
-fn take_jobs(queue: &Queue, lanes: &mut Lanes, cpu_wait: &mut CpuWait) -> bool {
-    while lanes.len() < MAX_LANES {
+/// Fills `lanes` up to [`MAX_LANES`], or takes one task: waits for a job when it has none,
+/// and otherwise takes only what is queued already, and only while no other thread is waiting
+/// for work. False once the pool is gone and nothing is left to finish.
+fn take_jobs(queue: &Queue, lanes: &mut Lanes, task: &mut Option<Box<dyn Task>>, cpu_wait: &mut CpuWait) -> bool {
+    while lanes.len() < MAX_LANES && task.is_none() {
         let job = if lanes.is_empty() {
             queue.idle.fetch_add(1, Ordering::SeqCst);
             let next = queue.jobs.lock().unwrap_or_else(PoisonError::into_inner).recv();
@@ -149,10 +206,14 @@ fn take_jobs(queue: &Queue, lanes: &mut Lanes, cpu_wait: &mut CpuWait) -> bool {
             }
         };
         // A caller that went away (its client hung up) needs no answer: skip the CPU.
-        if !job.reply.is_closed() {
-            lanes.push(Lane::new(job.password.expose().as_bytes(), &job.salt, job.cost, job.reply));
-            // The set-up is as long as a step: step aside after it too.
-            give_way(cpu_wait);
+        match job {
+            Job::Bcrypt(job) if !job.reply.is_closed() => {
+                lanes.push(Lane::new(job.password.expose().as_bytes(), &job.salt, job.cost, job.reply));
+                // The set-up is as long as a step: step aside after it too.
+                give_way(cpu_wait);
+            }
+            Job::Task(work) if !work.is_abandoned() => *task = Some(work),
+            Job::Bcrypt(_) | Job::Task(_) => {}
         }
     }
     true
@@ -257,14 +318,60 @@ mod tests {
         for n in 0..2 {
             let (reply, answer) = oneshot::channel();
             answers.push(answer);
-            sender.send(Job { password: Password::new(format!("queued {n}")), salt: [4; 16], cost: 4, reply }).unwrap();
+            let job = BcryptJob { password: Password::new(format!("queued {n}")), salt: [4; 16], cost: 4, reply };
+            sender.send(Job::Bcrypt(job)).unwrap();
         }
         let mut cpu_wait = CpuWait::of_this_thread();
-        assert!(take_jobs(&queue, &mut lanes, &mut cpu_wait));
+        let mut task = None;
+        assert!(take_jobs(&queue, &mut lanes, &mut task, &mut cpu_wait));
         assert_eq!(lanes.len(), 1, "another thread is idle: the queued jobs are its");
         queue.idle.store(0, Ordering::SeqCst);
-        assert!(take_jobs(&queue, &mut lanes, &mut cpu_wait));
+        assert!(take_jobs(&queue, &mut lanes, &mut task, &mut cpu_wait));
         assert_eq!(lanes.len(), 3, "nobody else is idle: the busy thread takes them in");
+        assert!(task.is_none());
+    }
+
+    #[test]
+    fn a_task_stops_the_taking_and_abandoned_tasks_are_dropped() {
+        let (sender, receiver) = mpsc::channel();
+        let queue = Queue { jobs: Mutex::new(receiver), idle: AtomicUsize::new(0) };
+        let (abandoned_reply, abandoned) = oneshot::channel::<u32>();
+        drop(abandoned);
+        sender.send(Job::Task(Box::new(Work { work: || 1, reply: abandoned_reply }))).unwrap();
+        let (reply, mut answer) = oneshot::channel::<u32>();
+        sender.send(Job::Task(Box::new(Work { work: || 2, reply }))).unwrap();
+        let (reply, _bcrypt) = oneshot::channel();
+        sender
+            .send(Job::Bcrypt(BcryptJob { password: Password::new("after"), salt: [5; 16], cost: 4, reply }))
+            .unwrap();
+        let mut lanes: Lanes = Vec::new();
+        let mut task = None;
+        let mut cpu_wait = CpuWait::of_this_thread();
+        assert!(take_jobs(&queue, &mut lanes, &mut task, &mut cpu_wait));
+        assert!(lanes.is_empty(), "the bcrypt job waits until the task has run");
+        task.take().unwrap().run();
+        assert_eq!(answer.try_recv().unwrap(), 2, "the abandoned task was skipped");
+        assert!(take_jobs(&queue, &mut lanes, &mut task, &mut cpu_wait));
+        assert_eq!(lanes.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn tasks_and_bcrypt_share_the_threads() {
+        let pool = Arc::new(HashPool::new(1));
+        let hash = pool.digest(Password::new("beside a task"), [6; 16], 4);
+        let task = pool.run(|| std::thread::current().name().map(str::to_owned));
+        let (digest, name) = tokio::join!(hash, task);
+        assert_eq!(bcrypt_text::format(4, &[6; 16], &digest.unwrap()), reference("beside a task", [6; 16], 4));
+        assert_eq!(name.unwrap().as_deref(), Some("customer-auth-hash-0"));
+    }
+
+    #[tokio::test]
+    async fn a_panicking_task_fails_its_caller_and_spares_the_thread() {
+        let pool = HashPool::new(1);
+        #[allow(clippy::panic)]
+        let failed = pool.run(|| -> u32 { panic!("a bug in a task") }).await;
+        assert!(matches!(failed, Err(Error::Hashing(_))));
+        assert_eq!(pool.run(|| 7).await.unwrap(), 7);
     }
 
     #[tokio::test]

@@ -3,6 +3,9 @@ use std::fmt;
 use serde::{Deserialize, Deserializer};
 use zeroize::Zeroizing;
 
+use crate::Result;
+use crate::password::stored::{self, HashFormat, Stored};
+
 /// A password as the customer typed it. Its `Debug` prints `[redacted]` and its memory is
 /// wiped on drop, so it cannot end up in a log or a core dump by accident.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -44,8 +47,10 @@ impl<'de> Deserialize<'de> for Password {
     }
 }
 
-/// A stored password hash in bcrypt's modular crypt format (`$2b$12$...`). Its `Debug` prints
-/// only the algorithm and cost: a hash is offline-crackable and must not reach logs.
+/// A stored password hash: bcrypt's modular crypt format (`$2b$12$...`), argon2's PHC string
+/// (`$argon2id$v=19$...`), or a format imported from another system (see [`HashFormat`]). Its
+/// `Debug` prints only the format (and bcrypt's cost): a hash is offline-crackable and must not
+/// reach logs.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PasswordHash(String);
 
@@ -58,6 +63,14 @@ impl PasswordHash {
     /// The hash text, for writing to a store.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The format the hash is in, read in full: [`Error::UnsupportedHash`](crate::Error::UnsupportedHash) for a format
+    /// customer-auth cannot verify (naming it where it can tell), or for a
+    /// malformed hash or parameters past customer-auth's limits ([`Error::Hashing`](crate::Error::Hashing)). What an import checks before
+    /// it stores a hash from another system.
+    pub fn format(&self) -> Result<HashFormat> {
+        Stored::parse(&self.0).map(|stored| stored.format())
     }
 
     /// The bcrypt cost recorded in the hash, if it is a bcrypt hash.
@@ -75,9 +88,10 @@ impl PasswordHash {
 
 impl fmt::Debug for PasswordHash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.bcrypt_cost() {
-            Some(cost) => write!(f, "PasswordHash(bcrypt, cost {cost}, [redacted])"),
-            None => f.write_str("PasswordHash([redacted])"),
+        match (self.bcrypt_cost(), stored::sniff(&self.0)) {
+            (Some(cost), _) => write!(f, "PasswordHash(bcrypt, cost {cost}, [redacted])"),
+            (None, Some(format)) => write!(f, "PasswordHash({format}, [redacted])"),
+            (None, None) => f.write_str("PasswordHash([redacted])"),
         }
     }
 }
@@ -94,6 +108,8 @@ mod tests {
         let shown = format!("{hash:?}");
         assert!(!shown.contains("abcdefgh"), "{shown}");
         assert!(shown.contains("cost 4"), "{shown}");
+        let argon = PasswordHash::from_stored("$argon2id$v=19$m=64,t=1,p=1$AwMDAwMDAwMDAwMDAwMDAw$secretpart");
+        assert_eq!(format!("{argon:?}"), "PasswordHash(argon2id, [redacted])");
     }
 
     #[test]

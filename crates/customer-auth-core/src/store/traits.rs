@@ -34,6 +34,18 @@ pub trait CustomerStore: std::fmt::Debug + Send + Sync + 'static {
     /// [`Error::DuplicateEmail`] when either is taken.
     async fn create_customer(&self, customer: &Customer) -> Result<()>;
 
+    /// Inserts several new customers, as an import does, and answers for each, in order, what
+    /// [`create_customer`](Self::create_customer) would have: a duplicate is that customer's
+    /// error and the others still go in. A store may do it in fewer round trips (one
+    /// transaction, one pipeline); this default inserts them one at a time.
+    async fn create_customers(&self, customers: &[Customer]) -> Vec<Result<()>> {
+        let mut outcomes = Vec::with_capacity(customers.len());
+        for customer in customers {
+            outcomes.push(self.create_customer(customer).await);
+        }
+        outcomes
+    }
+
     /// The customer with this id.
     async fn find_customer(&self, id: CustomerId) -> Result<Option<Customer>>;
 
