@@ -204,3 +204,29 @@ async fn an_admin_cannot_disable_their_own_account_and_admins_see_the_admin_link
     let me = store.find_customer_by_username("abbott").await.unwrap().unwrap();
     assert_eq!(me.status, customer_auth::CustomerStatus::Active);
 }
+
+/// `--password-hash argon2id`: new accounts get argon2id hashes, and a customer whose bcrypt
+/// hash was stored before moves to argon2id at their next login, without noticing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_argon2id_shop_hashes_new_passwords_with_it_and_upgrades_old_ones_at_login() {
+    let shop = Shop::start_with(&["--password-hash", "argon2id"]).await;
+    let store = SqliteStore::connect(&shop.config.database_url).await.unwrap();
+    logged_in(&shop, "moholy").await;
+    let new = store.find_customer_by_username("moholy").await.unwrap().unwrap();
+    assert!(new.password_hash.as_str().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "a new account");
+
+    let mut old = new.clone();
+    old.id = customer_auth::CustomerId::new();
+    old.username = "nagy".into();
+    old.email = "nagy@example.com".into();
+    old.password_hash =
+        customer_auth::PasswordHasher::new(4).unwrap().hash(&customer_auth::Password::new(PASSWORD)).await.unwrap();
+    store.create_customer(&old).await.unwrap();
+    assert!(old.password_hash.as_str().starts_with("$2b$04$"));
+    let (client, _) = new_client();
+    assert_eq!(sign_in(&shop, &client, "nagy", PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    let upgraded = store.find_customer_by_username("nagy").await.unwrap().unwrap();
+    assert!(upgraded.password_hash.as_str().starts_with("$argon2id$"), "upgraded at login");
+    let (again, _) = new_client();
+    assert_eq!(sign_in(&shop, &again, "nagy", PASSWORD).await.status(), StatusCode::SEE_OTHER, "and still works");
+}

@@ -67,6 +67,12 @@ pub struct Config {
     #[arg(long, env = "CAMERASTORE_SESSION_IDLE_TIMEOUT", default_value_t = DEFAULT_IDLE_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
     pub session_idle_timeout: u64,
 
+    /// How new password hashes are made: `bcrypt` (at --bcrypt-cost) or `argon2id` (OWASP's
+    /// 19 MiB, 2 iterations, 1 lane). Hashes already stored keep working either way, and each
+    /// customer's next login moves them to this one.
+    #[arg(long, env = "CAMERASTORE_PASSWORD_HASH", default_value = "bcrypt")]
+    pub password_hash: customer_auth::HashAlgorithm,
+
     /// bcrypt cost for new password hashes (4 to 31).
     #[arg(long, env = "CAMERASTORE_BCRYPT_COST", default_value_t = customer_auth::DEFAULT_COST)]
     pub bcrypt_cost: u32,

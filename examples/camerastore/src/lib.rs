@@ -18,7 +18,9 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::{from_fn, from_fn_with_state};
 use base64::Engine as _;
-use customer_auth::{Auth, DeviceKey, FactorKey, Mailer, OutboxMailer, PasswordHasher, SmtpMailer};
+use customer_auth::{
+    Auth, DeviceKey, FactorKey, HashAlgorithm, HashPolicy, Mailer, OutboxMailer, PasswordHasher, SmtpMailer,
+};
 use customer_auth_tower::{CsrfLayer, Key, SessionLayer, ThrottleLayer, TrustedProxies};
 
 pub use config::{Command, Config};
@@ -78,7 +80,11 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
     let stores = stores::open(config).await?;
     let orders_url = config.orders_url()?;
     let orders = Orders::open(&orders_url).await.map_err(|source| StartError::Orders { url: orders_url, source })?;
-    let hasher = PasswordHasher::new(config.bcrypt_cost)?;
+    let policy = match config.password_hash {
+        HashAlgorithm::Bcrypt => HashPolicy::bcrypt(config.bcrypt_cost)?,
+        other => HashPolicy::default_for(other),
+    };
+    let hasher = PasswordHasher::new(config.bcrypt_cost)?.with_policy(policy);
     let auth = Auth::new(stores.customers.clone())
         .with_sessions(stores.sessions.clone())
         .with_hasher(hasher)
