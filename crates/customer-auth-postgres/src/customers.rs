@@ -97,16 +97,19 @@ impl PostgresStore {
     }
 }
 
-#[async_trait]
-impl CustomerStore for PostgresStore {
-    async fn create_customer(&self, customer: &Customer) -> Result<()> {
-        // No lookup first: the unique indexes decide, so of two racing registrations exactly
-        // one wins and the other gets the duplicate error.
-        sqlx::query(
-            "INSERT INTO customers (id, first_name, last_name, email, email_key, username, username_key, \
-             password_hash, roles, status, failed_logins, locked_until, email_confirmed_at, security_stamp, created_at, \
-             updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-        )
+/// The insert of one customer, with `suffix` after it (`ON CONFLICT DO NOTHING` for a batch).
+pub(crate) fn insert_customer<'q>(
+    customer: &'q Customer,
+    suffix: &'static str,
+) -> Result<sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>> {
+    const INSERT: &str = "INSERT INTO customers (id, first_name, last_name, email, email_key, username, username_key, \
+         password_hash, roles, status, failed_logins, locked_until, email_confirmed_at, security_stamp, created_at, \
+         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
+    let sql: &'static str = if suffix.is_empty() { INSERT } else { INSERT_OR_NOTHING };
+    let stamp = i64::try_from(customer.security_stamp).map_err(|_| {
+        Error::Corrupt(format!("a security stamp of {} does not fit the column", customer.security_stamp))
+    })?;
+    Ok(sqlx::query(sql)
         .bind(customer.id.as_uuid())
         .bind(&customer.first_name)
         .bind(&customer.last_name)
@@ -120,15 +123,39 @@ impl CustomerStore for PostgresStore {
         .bind(i64::from(customer.failed_logins))
         .bind(customer.locked_until.map(Timestamp::as_unix))
         .bind(customer.email_confirmed_at.map(Timestamp::as_unix))
-        .bind(i64::try_from(customer.security_stamp).map_err(|_| {
-            Error::Corrupt(format!("a security stamp of {} does not fit the column", customer.security_stamp))
-        })?)
+        .bind(stamp)
         .bind(customer.created_at.as_unix())
-        .bind(customer.updated_at.as_unix())
-        .execute(self.db())
-        .with_timeout(self)
-        .await?;
+        .bind(customer.updated_at.as_unix()))
+}
+
+/// The same insert, skipping a customer whose id, username or email is taken.
+const INSERT_OR_NOTHING: &str = "INSERT INTO customers (id, first_name, last_name, email, email_key, username, \
+     username_key, password_hash, roles, status, failed_logins, locked_until, email_confirmed_at, security_stamp, \
+     created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+     ON CONFLICT DO NOTHING";
+
+#[async_trait]
+impl CustomerStore for PostgresStore {
+    async fn create_customer(&self, customer: &Customer) -> Result<()> {
+        // No lookup first: the unique indexes decide, so of two racing registrations exactly
+        // one wins and the other gets the duplicate error.
+        insert_customer(customer, "")?.execute(self.db()).with_timeout(self).await?;
         Ok(())
+    }
+
+    async fn create_customers(&self, customers: &[Customer]) -> Vec<Result<()>> {
+        match self.insert_batch(customers).await {
+            Ok(outcomes) => outcomes,
+            // The transaction as a whole failed (the server went away, say): one at a time,
+            // so each customer gets an error of its own.
+            Err(_) => {
+                let mut outcomes = Vec::with_capacity(customers.len());
+                for customer in customers {
+                    outcomes.push(self.create_customer(customer).await);
+                }
+                outcomes
+            }
+        }
     }
 
     async fn find_customer(&self, id: CustomerId) -> Result<Option<Customer>> {

@@ -70,6 +70,7 @@
 //!   is [`Error::Unavailable`](customer_auth_core::Error::Unavailable): the web layer answers 503
 //!   and logs nobody out.
 
+mod batch_insert;
 mod customers;
 mod error;
 mod factors;

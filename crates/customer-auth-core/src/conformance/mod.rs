@@ -20,6 +20,7 @@
 
 pub mod at_rest;
 mod attempts;
+mod batch;
 mod customers;
 mod factors;
 pub mod fixtures;
@@ -50,6 +51,7 @@ pub async fn run_all(customers: Arc<dyn CustomerStore>, sessions: Arc<dyn Sessio
 /// Runs every [`CustomerStore`] check, single-use tokens included.
 pub async fn run_customer_store(store: Arc<dyn CustomerStore>) -> Result<(), Failure> {
     customers::run(&store).await?;
+    batch::run(&store).await?;
     security_stamp::run(&store).await?;
     attempts::run(&store).await?;
     tokens::run(&store).await
