@@ -9,6 +9,7 @@
 use std::time::Duration;
 
 use crate::support::client::*;
+use crate::support::servers::{ServerShop, clear_redis, redis_address, redis_prefix};
 use crate::support::{Shop, csrf_token};
 use customer_auth::{SessionId, SessionStore as _, SqliteStore, Timestamp, totp_code};
 use reqwest::{Client, StatusCode, header};
@@ -142,4 +143,36 @@ async fn removing_the_app_or_making_new_codes_asks_for_a_fresh_proof_in_place() 
     let (browser, _) = new_client();
     let one_step = sign_in(&shop, &browser, "blossfeldt", PASSWORD).await;
     assert_eq!(location(&one_step), "/", "one step again");
+}
+
+/// The same two steps with the customers in Postgres (sessions in Redis), and with everything in
+/// Redis: each store keeps the factors.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_two_step_login_works_on_postgres_and_on_redis() {
+    let servers = ServerShop::start(&[]).await;
+    two_steps(&servers.shop, "evans").await;
+    servers.remove().await;
+
+    let prefix = redis_prefix();
+    let redis = format!("redis://{}", redis_address());
+    let shop = Shop::start_with(&["--database-url", &redis, "--redis-prefix", &prefix]).await;
+    two_steps(&shop, "walker").await;
+    drop(shop);
+    clear_redis(&prefix).await;
+}
+
+async fn two_steps(shop: &Shop, username: &str) {
+    let (laptop, _) = logged_in(shop, username).await;
+    let (secret, t0, codes) = enrol(shop, &laptop).await;
+    let (browser, _) = new_client();
+    assert_eq!(location(&sign_in(shop, &browser, username, PASSWORD).await), "/login/second-factor");
+    let code = next_code(&secret, t0);
+    assert_eq!(second_step(shop, &browser, &code).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(orders(shop, &browser).await.status(), StatusCode::OK);
+    let (thief, _) = new_client();
+    sign_in(shop, &thief, username, PASSWORD).await;
+    assert_eq!(second_step(shop, &thief, &code).await.status(), StatusCode::UNAUTHORIZED, "a code works once");
+    assert_eq!(second_step(shop, &thief, &codes[0]).await.status(), StatusCode::SEE_OTHER);
+    let stranger = new_client().0.get(shop.url("/login/second-factor")).send().await.unwrap();
+    assert_eq!(location(&stranger), "/login", "no pending login: back to the password");
 }

@@ -318,7 +318,14 @@ impl CustomerStore for RedisStore {
                     .await
             })
             .await?;
-        if deleted == 0 { Err(Error::NotFound) } else { Ok(()) }
+        if deleted == 0 {
+            return Err(Error::NotFound);
+        }
+        // The customer's second factors go with them.
+        let factors = [keys.totp(id), keys.recovery_codes(id)];
+        let _: u64 =
+            self.run(|mut conn| async move { redis::cmd("UNLINK").arg(&factors).query_async(&mut conn).await }).await?;
+        Ok(())
     }
 
     async fn confirm_email(&self, id: CustomerId, at: Timestamp) -> Result<()> {

@@ -49,6 +49,17 @@ impl Keys {
         format!("{}{id}", self.customer_prefix())
     }
 
+    /// The customer's TOTP authenticator: a hash of the sealed secret, the enrolment time and
+    /// the last step used.
+    pub(crate) fn totp(&self, customer: CustomerId) -> String {
+        format!("{}totp:{customer}", self.prefix)
+    }
+
+    /// The hashes of the customer's unspent recovery codes: a set.
+    pub(crate) fn recovery_codes(&self, customer: CustomerId) -> String {
+        format!("{}recovery-codes:{customer}", self.prefix)
+    }
+
     /// What the look-up script prepends to the customer id an index holds.
     pub(crate) fn customer_prefix(&self) -> String {
         format!("{}customer:", self.prefix)

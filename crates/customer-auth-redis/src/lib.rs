@@ -87,6 +87,7 @@
 
 mod customers;
 mod error;
+mod factors;
 mod keys;
 mod login_failures;
 mod options;

@@ -229,6 +229,39 @@ end
 return deleted
 ";
 
+/// KEYS: customer hash, TOTP hash. ARGV: sealed secret, enrolment time. Replaces the TOTP
+/// authenticator (the steps used with an old one go with it); 0 when the customer is gone.
+const PUT_TOTP: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('DEL', KEYS[2])
+redis.call('HSET', KEYS[2], 'sealed_secret', ARGV[1], 'enrolled_at', ARGV[2])
+return 1
+";
+
+/// KEYS: TOTP hash. ARGV: step. 1 when the step is later than every step used before (and is
+/// now the last), else 0.
+const USE_TOTP_STEP: &str = r"
+if redis.call('HEXISTS', KEYS[1], 'sealed_secret') == 0 then return 0 end
+local last = redis.call('HGET', KEYS[1], 'last_step')
+if last and tonumber(last) >= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'last_step', ARGV[1])
+return 1
+";
+
+/// KEYS: customer hash, recovery-code set. ARGV: the code hashes. 0 when the customer is gone.
+const REPLACE_RECOVERY_CODES: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('DEL', KEYS[2])
+if #ARGV > 0 then redis.call('SADD', KEYS[2], unpack(ARGV)) end
+return 1
+";
+
+/// KEYS: recovery-code set. ARGV: a code hash. How many are left when it was there, else -1.
+const USE_RECOVERY_CODE: &str = r"
+if redis.call('SREM', KEYS[1], ARGV[1]) == 0 then return -1 end
+return redis.call('SCARD', KEYS[1])
+";
+
 /// Every script, loaded once per store (computing a script's SHA-1 is the only cost).
 pub(crate) struct Scripts {
     pub(crate) create_session: Script,
@@ -245,6 +278,10 @@ pub(crate) struct Scripts {
     pub(crate) create_token: Script,
     pub(crate) take_token: Script,
     pub(crate) delete_customer_tokens: Script,
+    pub(crate) put_totp: Script,
+    pub(crate) use_totp_step: Script,
+    pub(crate) replace_recovery_codes: Script,
+    pub(crate) use_recovery_code: Script,
 }
 
 impl Scripts {
@@ -264,6 +301,10 @@ impl Scripts {
             create_token: Script::new(CREATE_TOKEN),
             take_token: Script::new(TAKE_TOKEN),
             delete_customer_tokens: Script::new(DELETE_CUSTOMER_TOKENS),
+            put_totp: Script::new(PUT_TOTP),
+            use_totp_step: Script::new(USE_TOTP_STEP),
+            replace_recovery_codes: Script::new(REPLACE_RECOVERY_CODES),
+            use_recovery_code: Script::new(USE_RECOVERY_CODE),
         }
     }
 }

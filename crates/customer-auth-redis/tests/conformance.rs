@@ -14,7 +14,8 @@ use customer_auth_core::conformance;
 async fn the_store_passes_the_conformance_suite() {
     let test = TestStore::new().await;
     let store = Arc::new(test.store.clone());
-    conformance::run_all(store.clone(), store).await.unwrap();
+    conformance::run_all(store.clone(), store.clone()).await.unwrap();
+    conformance::run_second_factor_store(store.clone(), store).await.unwrap();
     test.cleanup().await;
 }
 
@@ -24,7 +25,8 @@ async fn a_second_run_on_the_same_prefix_passes_too() {
     let test = TestStore::new().await;
     for _ in 0..2 {
         let store = Arc::new(test.another().await);
-        conformance::run_all(store.clone(), store).await.unwrap();
+        conformance::run_all(store.clone(), store.clone()).await.unwrap();
+        conformance::run_second_factor_store(store.clone(), store).await.unwrap();
     }
     test.cleanup().await;
 }

@@ -45,8 +45,6 @@ pub struct AppState {
     /// The outbox folder, when mail goes there instead of out (development): `/dev/mailbox`
     /// shows it. `None` with SMTP, and then the page does not exist.
     pub mailbox: Option<std::path::PathBuf>,
-    /// Whether the customers' store keeps second factors (SQLite and Postgres do).
-    pub factors: bool,
 }
 
 /// The per-address throttles: failed password checks, and the forms that send mail.
@@ -107,10 +105,7 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
         .with_secure(secure)
         .with_idle_timeout(config.session_idle_timeout());
     let mut auth = auth;
-    let factors = stores.factors.is_some();
-    if let Some(store) = stores.factors.clone() {
-        auth = auth.with_second_factors(store, factor_key(config)?);
-    }
+    auth = auth.with_second_factors(stores.factors.clone(), factor_key(config)?);
     match &config.cookie_key {
         Some(encoded) => {
             let key = cookie_key(encoded)?;
@@ -126,7 +121,7 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
         mail: ThrottleLayer::per_minute(config.mail_forms_per_minute).with_trusted_proxies(proxies),
     };
     let mailbox = config.smtp_url.is_none().then(|| config.outbox.clone());
-    let state = AppState { auth, orders, templates, secure_cookies: secure, mailbox, factors };
+    let state = AppState { auth, orders, templates, secure_cookies: secure, mailbox };
     Ok(app(state, sessions, throttles))
 }
 

@@ -16,8 +16,8 @@ pub struct Stores {
     pub customers: Arc<dyn CustomerStore>,
     /// Where sessions live.
     pub sessions: Arc<dyn SessionStore>,
-    /// Where second factors live: with the customers, when their store keeps factors.
-    pub factors: Option<Arc<dyn SecondFactorStore>>,
+    /// Where second factors live: with the customers.
+    pub factors: Arc<dyn SecondFactorStore>,
 }
 
 /// Which kind of store a URL names.
@@ -55,7 +55,7 @@ impl Backend {
 struct Opened {
     customers: Arc<dyn CustomerStore>,
     sessions: Arc<dyn SessionStore>,
-    factors: Option<Arc<dyn SecondFactorStore>>,
+    factors: Arc<dyn SecondFactorStore>,
 }
 
 async fn open_one(url: &str, config: &Config) -> Result<Opened, StartError> {
@@ -63,15 +63,15 @@ async fn open_one(url: &str, config: &Config) -> Result<Opened, StartError> {
         Backend::Sqlite => {
             let url = if url.starts_with("sqlite:") { url.to_owned() } else { format!("sqlite://{url}") };
             let store = Arc::new(SqliteStoreOptions::new(&url).connect().await?);
-            Opened { customers: store.clone(), sessions: store.clone(), factors: Some(store) }
+            Opened { customers: store.clone(), sessions: store.clone(), factors: store }
         }
         Backend::Postgres => {
             let store = Arc::new(PostgresStoreOptions::new(url).schema(&config.postgres_schema).connect().await?);
-            Opened { customers: store.clone(), sessions: store.clone(), factors: Some(store) }
+            Opened { customers: store.clone(), sessions: store.clone(), factors: store }
         }
         Backend::Redis => {
             let store = Arc::new(RedisStoreOptions::new(url).prefix(&config.redis_prefix).connect().await?);
-            Opened { customers: store.clone(), sessions: store, factors: None }
+            Opened { customers: store.clone(), sessions: store.clone(), factors: store }
         }
     })
 }

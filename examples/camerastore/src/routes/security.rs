@@ -19,7 +19,6 @@ use crate::form::{Form, FormRejection};
 const ENROLMENT: &str = "totp_enrolment";
 /// What authenticator apps show the account as.
 const ISSUER: &str = "Camera Store";
-const NO_FACTORS: &str = "Second factors need the customers in SQLite or Postgres.";
 
 #[derive(Default, Deserialize)]
 #[serde(default)]
@@ -39,14 +38,10 @@ pub(super) async fn overview(
     session: Session,
 ) -> Result<Response, AppError> {
     let layout = Layout::with_form(&session).await?;
-    let available = state.factors;
     let factors = state.auth.second_factors(me.id).await?;
     let totp_enrolled_at = factors.totp_enrolled_at.map(|at| at.as_unix());
     let codes_left = factors.recovery_codes_left;
-    let html = state.templates.render(
-        "security.html",
-        context! { layout, available, totp_enrolled_at, codes_left, no_factors => NO_FACTORS },
-    )?;
+    let html = state.templates.render("security.html", context! { layout, totp_enrolled_at, codes_left })?;
     Ok(html.into_response())
 }
 
@@ -73,10 +68,6 @@ pub(super) async fn totp_form(
     CurrentCustomer(me): CurrentCustomer,
     session: Session,
 ) -> Result<Response, AppError> {
-    if !state.factors {
-        session.flash(NO_FACTORS).await?;
-        return Ok(Redirect::to("/account/security").into_response());
-    }
     if state.auth.second_factors(me.id).await?.totp_enrolled_at.is_some() {
         session.flash("You have an authenticator app already. Remove it first to set up another.").await?;
         return Ok(Redirect::to("/account/security").into_response());
