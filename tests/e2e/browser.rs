@@ -1,7 +1,8 @@
 //! Proves, in a real headless Chromium driven over WebDriver, that a customer can walk the
 //! camerastore example end to end: register, get the "Account created" flash on the login page,
 //! be sent to the login page by the protected orders link, log in and land back on
-//! `/account/orders`, then log out. The test starts its own `chromedriver` on a free port; it fails
+//! `/account/orders`, set up an authenticator app and log in again with its code, see the shop's
+//! own page for a missing address, then log out. The test starts its own `chromedriver` on a free port; it fails
 //! (never skips) when `chromium` or `chromedriver` is missing. A PNG screenshot of every page it
 //! visits is saved under `target/browser-screenshots/` in the workspace.
 
@@ -10,6 +11,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::support::Shop;
+use customer_auth::{Timestamp, totp_code};
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
@@ -114,6 +116,45 @@ async fn walk(client: Client, base: String) {
     visible(&client, "#logout").await;
     screenshot(&client, "05-orders").await;
 
+    // Security: set up an authenticator app from the key shown on the page.
+    visible(&client, "#nav-security").await.click().await.expect("Security is clickable");
+    wait_for_path(&client, "/account/security").await;
+    visible(&client, "#add-totp").await.click().await.expect("Add an authenticator app is clickable");
+    wait_for_path(&client, "/account/security/totp").await;
+    visible(&client, "#totp-qr svg").await;
+    let secret = visible(&client, "#totp-secret").await.text().await.expect("the key's text");
+    screenshot(&client, "06-totp-setup").await;
+    let t0 = Timestamp::now();
+    let first = totp_code(secret.trim(), t0).expect("a code for the key shown");
+    visible(&client, "#totp-form input[name=\"code\"]").await.send_keys(&first).await.expect("typing the code");
+    visible(&client, "#totp-submit").await.click().await.expect("Turn it on is clickable");
+    let codes = visible(&client, "#recovery-codes").await.text().await.expect("the recovery codes");
+    assert_eq!(codes.lines().filter(|line| !line.trim().is_empty()).count(), 10, "ten codes: {codes:?}");
+    screenshot(&client, "07-recovery-codes").await;
+    visible(&client, "#codes-done").await.click().await.expect("I have saved them is clickable");
+    wait_for_path(&client, "/account/security").await;
+
+    // Log out and in again: the password, then the app's next code.
+    visible(&client, "#logout").await.click().await.expect("Log out is clickable");
+    wait_for_path(&client, "/").await;
+    visible(&client, "#nav-login").await.click().await.expect("Log in is clickable");
+    wait_for_path(&client, "/login").await;
+    visible(&client, "#login-form input[name=\"username\"]").await.send_keys(username).await.expect("username");
+    visible(&client, "#login-form input[name=\"password\"]").await.send_keys(password).await.expect("password");
+    visible(&client, "#login-submit").await.click().await.expect("Log in is clickable");
+    wait_for_path(&client, "/login/second-factor").await;
+    screenshot(&client, "08-second-factor").await;
+    let next = totp_code(secret.trim(), t0.plus(Duration::from_secs(30))).expect("the next code");
+    visible(&client, "#second-factor-form input[name=\"code\"]").await.send_keys(&next).await.expect("the code");
+    visible(&client, "#second-factor-submit").await.click().await.expect("Log in is clickable");
+    wait_for_path(&client, "/").await;
+    visible(&client, "#logout").await;
+
+    // A page that does not exist is the shop's own page.
+    client.goto(&format!("{base}/no/such/page")).await.expect("a missing page opens");
+    visible(&client, "#error-page").await;
+    screenshot(&client, "09-not-found").await;
+
     // Log out; home page, anonymous again.
     visible(&client, "#logout").await.click().await.expect("Log out is clickable");
     wait_for_path(&client, "/").await;
@@ -121,7 +162,7 @@ async fn walk(client: Client, base: String) {
     assert_eq!(login.text().await.expect("the link text").trim(), "Log in");
     let leftover = client.find_all(Locator::Css("#logout")).await.expect("searching for the logout button");
     assert!(leftover.is_empty(), "the logout button is still shown after logging out");
-    screenshot(&client, "06-home-after-logout").await;
+    screenshot(&client, "10-home-after-logout").await;
 }
 
 /// A port nobody listens on right now.
