@@ -14,10 +14,11 @@ pub mod redirect_target;
 pub mod registration;
 pub mod session_cookie;
 pub mod session_record;
+pub mod stored_hash;
 
 /// The names of the targets, which are also the folders of their seeds under `fuzz/seeds/`.
-pub const TARGETS: [&str; 5] =
-    ["redirect_target", "session_cookie", "registration", "session_record", "bcrypt_differential"];
+pub const TARGETS: [&str; 6] =
+    ["redirect_target", "session_cookie", "registration", "session_record", "bcrypt_differential", "stored_hash"];
 
 /// Runs the named target's property on `data`; `false` when no target has that name.
 pub fn check(target: &str, data: &[u8]) -> bool {
@@ -27,6 +28,7 @@ pub fn check(target: &str, data: &[u8]) -> bool {
         "registration" => registration::check,
         "session_record" => session_record::check,
         "bcrypt_differential" => bcrypt_differential::check,
+        "stored_hash" => stored_hash::check,
         _ => return false,
     };
     check(data);
