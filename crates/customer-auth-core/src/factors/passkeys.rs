@@ -92,6 +92,18 @@ fn open(record: &PasskeyRecord) -> Result<Passkey> {
         .map_err(|err| Error::Corrupt(format!("a stored passkey does not parse ({err})")))
 }
 
+/// The signature counter of a stored passkey, from webauthn-rs's JSON (it keeps the field to
+/// itself otherwise).
+fn stored_counter(record: &PasskeyRecord) -> Result<u32> {
+    let credential: serde_json::Value = serde_json::from_slice(&record.credential)
+        .map_err(|err| Error::Corrupt(format!("a stored passkey does not parse ({err})")))?;
+    credential
+        .pointer("/cred/counter")
+        .and_then(serde_json::Value::as_u64)
+        .and_then(|counter| u32::try_from(counter).ok())
+        .ok_or_else(|| Error::Corrupt("a stored passkey has no signature counter".into()))
+}
+
 impl Auth {
     /// Turns on passkeys, kept in `store`, for the relying party `config` describes. Fails
     /// with [`Error::Config`] when the origin is not a URL or the relying party id does not
@@ -146,8 +158,16 @@ impl Auth {
             .webauthn
             .start_passkey_registration(*customer.id.as_uuid(), &customer.username, &display, Some(exclude))
             .map_err(|err| Error::Config(format!("a passkey registration could not start ({err})")))?;
+        let mut options = to_json(&options)?;
+        // Preferred, not required: authenticators that can keep the credential make it
+        // discoverable (for the passwordless login), the rest still serve as a second factor.
+        if let Some(selection) =
+            options.pointer_mut("/publicKey/authenticatorSelection").and_then(|v| v.as_object_mut())
+        {
+            selection.insert("residentKey".into(), "preferred".into());
+        }
         let state = state_to_string(&RegistrationState { customer_id: customer.id, registration })?;
-        Ok(PasskeyChallenge { options: to_json(&options)?, state })
+        Ok(PasskeyChallenge { options, state })
     }
 
     /// Completes a passkey registration with the browser's answer (the JSON of the
@@ -336,6 +356,12 @@ impl Auth {
     ) -> Result<()> {
         if !result.user_verified() {
             return Err(refused("passkey login", "the authenticator did not verify the user"));
+        }
+        // webauthn-rs checks the counter against the credential as it was when the challenge
+        // was made; against the stored one, an answer replayed with an old state is refused too.
+        let stored_counter = stored_counter(&record)?;
+        if (stored_counter > 0 || result.counter() > 0) && result.counter() <= stored_counter {
+            return Err(refused("passkey login", "the signature counter did not go up (a replay, or a cloned key)"));
         }
         let mut passkey = open(&record)?;
         passkey.update_credential(result);
