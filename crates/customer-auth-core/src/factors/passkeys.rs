@@ -22,7 +22,8 @@ pub const MAX_PASSKEY_NAME_CHARS: usize = 64;
 
 /// Who the site is to authenticators: the relying party id (the site's registrable domain,
 /// `shop.example`, or `localhost`; never an IP address), the origin pages are served from
-/// (`https://shop.example`) and the name authenticators show.
+/// (`https://shop.example`) and the name authenticators show. With `localhost` as relying
+/// party, any port of the origin is accepted (development servers pick theirs at start-up).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasskeyConfig {
     /// The relying party id: the origin's host or a registrable suffix of it.
@@ -112,6 +113,8 @@ impl Auth {
         let origin = Url::parse(&config.origin)
             .map_err(|err| Error::Config(format!("the passkey origin {:?} is not a URL ({err})", config.origin)))?;
         let webauthn = WebauthnBuilder::new(&config.rp_id, &origin)
+            // On localhost (development, tests) the port is often chosen at start-up.
+            .map(|builder| builder.allow_any_port(config.rp_id == "localhost"))
             .and_then(|builder| builder.rp_name(&config.rp_name).build())
             .map_err(|err| {
                 Error::Config(format!(

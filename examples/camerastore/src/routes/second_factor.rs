@@ -34,7 +34,12 @@ async fn page(
 ) -> Result<Response, AppError> {
     let mut layout = Layout::with_form(session).await?;
     layout.flashes.extend(error.map(str::to_owned));
-    Ok((status, state.templates.render("second_factor.html", context! { layout })?).into_response())
+    // "Use a passkey" for a customer who has one.
+    let passkeys = match session.pending_second_factor().await? {
+        Some(pending) => !state.auth.passkeys(pending.customer_id).await?.is_empty(),
+        None => false,
+    };
+    Ok((status, state.templates.render("second_factor.html", context! { layout, passkeys })?).into_response())
 }
 
 /// Back to the login form, saying why.
