@@ -2,7 +2,7 @@
 //! platform authenticator with resident keys and user verification, added through
 //! fantoccini's raw command support): a customer adds a passkey at `/account/security`, logs
 //! out, logs in with it alone (passwordless, a discoverable credential), and then with the
-//! password and the passkey as the second step. WebAuthn takes no IP address as relying party,
+//! password and the passkey as the second step, and removes it. WebAuthn takes no IP address as relying party,
 //! so the browser opens the shop at `http://localhost:PORT` (the shop's relying party for a
 //! loopback base URL).
 
@@ -191,4 +191,16 @@ async fn walk(client: Client, base: String) {
     click(&client, "#passkey-second-factor").await;
     signed_in_as(&client, username).await;
     screenshot(&client, "passkey-03-second-step").await;
+
+    // Removing it (the login just now is a fresh proof) makes the password one step again.
+    client.goto(&format!("{base}/account/security")).await.expect("the security page opens");
+    click(&client, "#remove-passkey-1").await;
+    wait_for_path(&client, "/account/security").await;
+    visible(&client, "#passkeys-none").await;
+    log_out(&client).await;
+    client.goto(&format!("{base}/login")).await.expect("the login page opens");
+    type_into(&client, "#login-form input[name=\"username\"]", username).await;
+    type_into(&client, "#login-form input[name=\"password\"]", password).await;
+    click(&client, "#login-submit").await;
+    signed_in_as(&client, username).await;
 }
