@@ -34,12 +34,17 @@ async fn page(
 ) -> Result<Response, AppError> {
     let mut layout = Layout::with_form(session).await?;
     layout.flashes.extend(error.map(str::to_owned));
-    // "Use a passkey" for a customer who has one.
-    let passkeys = match session.pending_second_factor().await? {
-        Some(pending) => !state.auth.passkeys(pending.customer_id).await?.is_empty(),
-        None => false,
+    // The code field for a customer with an app (or recovery codes), "Use a passkey" for one
+    // with a passkey.
+    let (codes, passkeys) = match session.pending_second_factor().await? {
+        Some(pending) => {
+            let factors = state.auth.second_factors(pending.customer_id).await?;
+            (factors.totp_enrolled_at.is_some() || factors.recovery_codes_left > 0, factors.passkeys > 0)
+        }
+        None => (true, false),
     };
-    Ok((status, state.templates.render("second_factor.html", context! { layout, passkeys })?).into_response())
+    let html = state.templates.render("second_factor.html", context! { layout, codes, passkeys })?;
+    Ok((status, html).into_response())
 }
 
 /// Back to the login form, saying why.
