@@ -71,14 +71,24 @@ impl PasskeyStore for PostgresStore {
         Ok(row.map(record))
     }
 
-    async fn update_passkey(&self, credential_id: &[u8], credential: &[u8], used_at: Timestamp) -> Result<bool> {
-        let done = sqlx::query("UPDATE passkeys SET credential = $2, last_used_at = $3 WHERE credential_id = $1")
-            .bind(credential_id)
-            .bind(credential)
-            .bind(used_at.as_unix())
-            .execute(self.db())
-            .with_timeout(self)
-            .await?;
+    async fn update_passkey(
+        &self,
+        credential_id: &[u8],
+        previous: &[u8],
+        credential: &[u8],
+        used_at: Timestamp,
+    ) -> Result<bool> {
+        // The row lock queues concurrent updates; the second finds the credential changed.
+        let done = sqlx::query(
+            "UPDATE passkeys SET credential = $2, last_used_at = $3 WHERE credential_id = $1 AND credential = $4",
+        )
+        .bind(credential_id)
+        .bind(credential)
+        .bind(used_at.as_unix())
+        .bind(previous)
+        .execute(self.db())
+        .with_timeout(self)
+        .await?;
         Ok(done.rows_affected() > 0)
     }
 

@@ -74,14 +74,23 @@ impl PasskeyStore for SqliteStore {
         row.map(record).transpose()
     }
 
-    async fn update_passkey(&self, credential_id: &[u8], credential: &[u8], used_at: Timestamp) -> Result<bool> {
-        let done = sqlx::query("UPDATE passkeys SET credential = ?2, last_used_at = ?3 WHERE credential_id = ?1")
-            .bind(credential_id)
-            .bind(credential)
-            .bind(used_at.as_unix())
-            .execute(self.writer())
-            .await
-            .map_err(store_error)?;
+    async fn update_passkey(
+        &self,
+        credential_id: &[u8],
+        previous: &[u8],
+        credential: &[u8],
+        used_at: Timestamp,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE passkeys SET credential = ?2, last_used_at = ?3 WHERE credential_id = ?1 AND credential = ?4",
+        )
+        .bind(credential_id)
+        .bind(credential)
+        .bind(used_at.as_unix())
+        .bind(previous)
+        .execute(self.writer())
+        .await
+        .map_err(store_error)?;
         Ok(done.rows_affected() > 0)
     }
 

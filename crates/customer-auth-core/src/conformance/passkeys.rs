@@ -1,5 +1,6 @@
 //! Passkeys: kept per customer and found by credential id, a credential id registered once
-//! across all customers (under concurrency too), updated after use, removed only by their
+//! across all customers (under concurrency too), updated after use (from one stored counter
+//! once, under concurrency too), removed only by their
 //! owner, and a deleted customer's passkeys gone with them.
 
 use std::sync::Arc;
@@ -18,6 +19,7 @@ pub(super) async fn run(customers: &Arc<dyn CustomerStore>, passkeys: &Arc<dyn P
     passkeys_are_kept_and_found_by_credential_id(customers, passkeys).await?;
     a_credential_id_is_registered_once(customers, passkeys).await?;
     concurrent_registrations_of_one_credential_have_one_winner(customers, passkeys).await?;
+    concurrent_updates_from_one_credential_have_one_winner(customers, passkeys).await?;
     a_passkey_is_removed_only_by_its_owner(customers, passkeys).await?;
     a_deleted_customers_passkeys_go_with_them(customers, passkeys).await
 }
@@ -65,7 +67,10 @@ async fn passkeys_are_kept_and_found_by_credential_id(
     let none = passkeys.find_passkey(&prefix).await.step(CHECK, "find_passkey")?;
     ensure!(CHECK, none.is_none(), "a prefix of a credential id found {none:?}");
     let used = Timestamp::from_unix(1_800_000_500);
-    let updated = passkeys.update_passkey(&phone.credential_id, b"{\"cred\":{\"counter\":7}}", used).await;
+    let stale = passkeys.update_passkey(&phone.credential_id, b"{}", b"{\"cred\":{\"counter\":7}}", used).await;
+    ensure!(CHECK, !stale.step(CHECK, "update_passkey")?, "an update from a credential never stored went through");
+    let updated =
+        passkeys.update_passkey(&phone.credential_id, &phone.credential, b"{\"cred\":{\"counter\":7}}", used).await;
     ensure!(CHECK, updated.step(CHECK, "update_passkey")?, "update_passkey did not find the phone");
     let found = passkeys.find_passkey(&phone.credential_id).await.step(CHECK, "find_passkey")?;
     let expected =
@@ -73,7 +78,7 @@ async fn passkeys_are_kept_and_found_by_credential_id(
     ensure!(CHECK, found.as_ref() == Some(&expected), "after the update read {found:?}");
     let other = passkeys.find_passkey(&laptop.credential_id).await.step(CHECK, "find_passkey")?;
     ensure!(CHECK, other.as_ref() == Some(&laptop), "updating the phone changed the laptop: {other:?}");
-    let missing = passkeys.update_passkey(&[1, 2, 3], b"{}", used).await.step(CHECK, "update_passkey")?;
+    let missing = passkeys.update_passkey(&[1, 2, 3], b"{}", b"{}", used).await.step(CHECK, "update_passkey")?;
     ensure!(CHECK, !missing, "update_passkey found an unknown credential");
     let unknown = passkeys.add_passkey(&passkey(CustomerId::new(), "ghost", 1_800_000_000)).await;
     ensure!(CHECK, matches!(unknown, Err(Error::NotFound)), "an unknown customer got a passkey: {unknown:?}");
@@ -129,6 +134,34 @@ async fn concurrent_registrations_of_one_credential_have_one_winner(
         customers.delete_customer(id).await.step(CHECK, "delete_customer")?;
     }
     Ok(())
+}
+
+async fn concurrent_updates_from_one_credential_have_one_winner(
+    customers: &Arc<dyn CustomerStore>,
+    passkeys: &Arc<dyn PasskeyStore>,
+) -> Check {
+    const CHECK: &str = "concurrent updates from one stored credential (one signature counter): exactly one wins";
+    let id = new_customer(customers, CHECK).await?;
+    let key = passkey(id, "raced", 1_800_000_000);
+    passkeys.add_passkey(&key).await.step(CHECK, "add_passkey")?;
+    let mut racers = JoinSet::new();
+    for racer in 0..RACERS {
+        let passkeys = Arc::clone(passkeys);
+        let (credential_id, previous) = (key.credential_id.clone(), key.credential.clone());
+        let next = format!("{{\"cred\":{{\"counter\":{}}}}}", racer + 1).into_bytes();
+        racers.spawn(async move {
+            passkeys.update_passkey(&credential_id, &previous, &next, Timestamp::from_unix(1_800_000_001)).await
+        });
+    }
+    let mut winners = 0;
+    while let Some(joined) = racers.join_next().await {
+        let won = joined.map_err(|err| Failure { check: CHECK, detail: format!("a racer panicked: {err}") })?;
+        if won.step(CHECK, "update_passkey")? {
+            winners += 1;
+        }
+    }
+    ensure!(CHECK, winners == 1, "{winners} of {RACERS} updates from one counter value won");
+    customers.delete_customer(id).await.step(CHECK, "delete_customer")
 }
 
 async fn a_passkey_is_removed_only_by_its_owner(

@@ -51,8 +51,15 @@ pub trait PasskeyStore: std::fmt::Debug + Send + Sync + 'static {
     async fn find_passkey(&self, credential_id: &[u8]) -> Result<Option<PasskeyRecord>>;
 
     /// After a login with it: the passkey's new credential (its signature counter) and when it
-    /// was used. Whether it was there.
-    async fn update_passkey(&self, credential_id: &[u8], credential: &[u8], used_at: Timestamp) -> Result<bool>;
+    /// was used, if its stored credential is still `previous` (the one the login was checked
+    /// against). Whether it was: of two concurrent logins with one counter value, one wins.
+    async fn update_passkey(
+        &self,
+        credential_id: &[u8],
+        previous: &[u8],
+        credential: &[u8],
+        used_at: Timestamp,
+    ) -> Result<bool>;
 
     /// Removes the customer's passkey with this credential id (never another customer's).
     /// Whether there was one.

@@ -369,7 +369,10 @@ impl Auth {
         let mut passkey = open(&record)?;
         passkey.update_credential(result);
         let credential = serde_json::to_vec(&passkey).map_err(|err| Error::Backend(err.into()))?;
-        settings.store.update_passkey(&record.credential_id, &credential, Timestamp::now()).await?;
+        let now = Timestamp::now();
+        if !settings.store.update_passkey(&record.credential_id, &record.credential, &credential, now).await? {
+            return Err(refused("passkey login", "another login with this passkey's counter won, or it was removed"));
+        }
         tracing::info!(target: AUDIT, customer_id = %customer.id, outcome = "success", "passkey login");
         Ok(())
     }

@@ -27,11 +27,16 @@ impl PasskeyStore for MemoryStore {
         Ok(self.state().passkeys.iter().find(|passkey| passkey.credential_id == credential_id).cloned())
     }
 
-    async fn update_passkey(&self, credential_id: &[u8], credential: &[u8], used_at: Timestamp) -> Result<bool> {
+    async fn update_passkey(
+        &self,
+        credential_id: &[u8],
+        previous: &[u8],
+        credential: &[u8],
+        used_at: Timestamp,
+    ) -> Result<bool> {
         let mut state = self.state();
-        let Some(passkey) = state.passkeys.iter_mut().find(|passkey| passkey.credential_id == credential_id) else {
-            return Ok(false);
-        };
+        let found = state.passkeys.iter_mut().find(|passkey| passkey.credential_id == credential_id);
+        let Some(passkey) = found.filter(|passkey| passkey.credential == previous) else { return Ok(false) };
         passkey.credential = credential.to_vec();
         passkey.last_used_at = Some(used_at);
         Ok(true)
