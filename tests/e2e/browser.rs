@@ -173,7 +173,7 @@ fn free_port() -> u16 {
 
 /// Starts `chromedriver` on a free port and waits until it answers; returns the process (killed
 /// on drop) and its URL.
-async fn start_chromedriver() -> (Child, String) {
+pub(crate) async fn start_chromedriver() -> (Child, String) {
     let port = free_port();
     let mut driver = match Command::new("chromedriver")
         .arg(format!("--port={port}"))
@@ -205,7 +205,7 @@ async fn start_chromedriver() -> (Child, String) {
 }
 
 /// Opens a headless Chromium session through the driver at `webdriver`.
-async fn open_browser(webdriver: &str, profile: &str) -> Client {
+pub(crate) async fn open_browser(webdriver: &str, profile: &str) -> Client {
     assert!(std::path::Path::new(CHROMIUM).exists(), "{CHROMIUM} is missing: this test needs Chromium; {INSTALL}");
     let capabilities = json!({
         "goog:chromeOptions": {
@@ -234,7 +234,7 @@ async fn open_browser(webdriver: &str, profile: &str) -> Client {
 }
 
 /// Waits until the browser is at `path` (any query string) and the page has loaded.
-async fn wait_for_path(client: &Client, path: &str) {
+pub(crate) async fn wait_for_path(client: &Client, path: &str) {
     let deadline = Instant::now() + STEP;
     loop {
         let url = client.current_url().await.expect("the current URL");
@@ -248,7 +248,7 @@ async fn wait_for_path(client: &Client, path: &str) {
 }
 
 /// Waits for the element matching `css` to be on the page and visible.
-async fn visible(client: &Client, css: &str) -> fantoccini::elements::Element {
+pub(crate) async fn visible(client: &Client, css: &str) -> fantoccini::elements::Element {
     let element = client
         .wait()
         .at_most(STEP)
@@ -286,7 +286,7 @@ fn shots_dir() -> PathBuf {
 }
 
 /// Saves a PNG of the current page as `<name>.png`.
-async fn screenshot(client: &Client, name: &str) {
+pub(crate) async fn screenshot(client: &Client, name: &str) {
     let png = client.screenshot().await.unwrap_or_else(|err| panic!("a screenshot of {name}: {err}"));
     assert!(png.starts_with(b"\x89PNG"), "the screenshot of {name} is not a PNG");
     let path = shots_dir().join(format!("{name}.png"));

@@ -19,6 +19,7 @@ mod camerastore;
 mod email_links;
 mod error_pages;
 mod log_secrets;
+mod passkeys;
 mod scale_out;
 mod second_factor;
 mod store_faults;

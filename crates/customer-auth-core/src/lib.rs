@@ -60,8 +60,9 @@ pub use account::{
 };
 pub use error::{BoxError, Error, Result};
 pub use factors::{
-    FactorKey, LoginStep, PendingLogin, RECOVERY_CODE_COUNT, RecoveryCodeHash, RecoveryCodes, SECOND_FACTOR_DEADLINE,
-    SecondFactorLogin, SecondFactorStore, SecondFactors, TOTP_STEP_SECONDS, TotpEnrolment, TotpRecord, totp_code,
+    FactorKey, LoginStep, MAX_PASSKEY_NAME_CHARS, PasskeyChallenge, PasskeyConfig, PasskeyRecord, PasskeyStore,
+    PendingLogin, RECOVERY_CODE_COUNT, RecoveryCodeHash, RecoveryCodes, SECOND_FACTOR_DEADLINE, SecondFactorLogin,
+    SecondFactorStore, SecondFactors, TOTP_STEP_SECONDS, TotpEnrolment, TotpRecord, totp_code,
 };
 #[cfg(feature = "smtp")]
 pub use mail::SmtpMailer;

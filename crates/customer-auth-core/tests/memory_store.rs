@@ -12,7 +12,8 @@ use customer_auth_core::{MemoryStore, SessionId, SessionRecord, SessionStore, Ti
 async fn memory_store_passes_the_conformance_suite() {
     let store = Arc::new(MemoryStore::new());
     conformance::run_all(store.clone(), store.clone()).await.unwrap();
-    conformance::run_second_factor_store(store.clone(), store).await.unwrap();
+    conformance::run_second_factor_store(store.clone(), store.clone()).await.unwrap();
+    conformance::run_passkey_store(store.clone(), store).await.unwrap();
 }
 
 #[tokio::test]

@@ -11,7 +11,8 @@ async fn a_schema_passes_the_conformance_suite() {
     let schema = common::Schema::new().await;
     let store = Arc::new(schema.store().await);
     conformance::run_all(store.clone(), store.clone()).await.unwrap();
-    conformance::run_second_factor_store(store.clone(), store).await.unwrap();
+    conformance::run_second_factor_store(store.clone(), store.clone()).await.unwrap();
+    conformance::run_passkey_store(store.clone(), store).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -22,7 +23,8 @@ async fn a_second_run_on_the_same_schema_passes_too() {
     for _ in 0..2 {
         let store = Arc::new(schema.store().await);
         conformance::run_all(store.clone(), store.clone()).await.unwrap();
-        conformance::run_second_factor_store(store.clone(), store).await.unwrap();
+        conformance::run_second_factor_store(store.clone(), store.clone()).await.unwrap();
+        conformance::run_passkey_store(store.clone(), store).await.unwrap();
     }
 }
 

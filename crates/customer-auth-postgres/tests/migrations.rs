@@ -45,7 +45,16 @@ async fn connect_creates_the_schema_and_keeps_everything_in_it() {
     let store = schema.store().await;
     assert_eq!(
         tables_in(&schema.name).await.unwrap(),
-        ["_sqlx_migrations", "customers", "login_failures", "recovery_codes", "sessions", "tokens", "totp_factors"]
+        [
+            "_sqlx_migrations",
+            "customers",
+            "login_failures",
+            "passkeys",
+            "recovery_codes",
+            "sessions",
+            "tokens",
+            "totp_factors"
+        ]
     );
     let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
         .fetch_one(store.pool())
@@ -108,7 +117,16 @@ async fn the_migrator_is_public_for_deployment_tools() {
     MIGRATOR.run(&mut conn).await.unwrap();
     assert_eq!(
         tables_in(&schema.name).await.unwrap(),
-        ["_sqlx_migrations", "customers", "login_failures", "recovery_codes", "sessions", "tokens", "totp_factors"]
+        [
+            "_sqlx_migrations",
+            "customers",
+            "login_failures",
+            "passkeys",
+            "recovery_codes",
+            "sessions",
+            "tokens",
+            "totp_factors"
+        ]
     );
     // The app then connects without migrating.
     let store = schema.options().migrate(false).connect().await.unwrap();
@@ -137,7 +155,16 @@ async fn a_schema_from_before_account_security_upgrades_with_its_customers_uncon
     let store = schema.store().await;
     assert_eq!(
         tables_in(&schema.name).await.unwrap(),
-        ["_sqlx_migrations", "customers", "login_failures", "recovery_codes", "sessions", "tokens", "totp_factors"]
+        [
+            "_sqlx_migrations",
+            "customers",
+            "login_failures",
+            "passkeys",
+            "recovery_codes",
+            "sessions",
+            "tokens",
+            "totp_factors"
+        ]
     );
     let found = store.find_customer(grace.id).await.unwrap().unwrap();
     assert_eq!((found.username.as_str(), found.email_confirmed_at), ("grace", None));

@@ -56,6 +56,7 @@ mod error;
 mod factors;
 mod login_failures;
 mod options;
+mod passkeys;
 mod purge;
 mod session_reader;
 mod sessions;

@@ -19,7 +19,8 @@ use axum::extract::DefaultBodyLimit;
 use axum::middleware::{from_fn, from_fn_with_state};
 use base64::Engine as _;
 use customer_auth::{
-    Auth, DeviceKey, FactorKey, HashAlgorithm, HashPolicy, Mailer, OutboxMailer, PasswordHasher, SmtpMailer,
+    Auth, DeviceKey, FactorKey, HashAlgorithm, HashPolicy, Mailer, OutboxMailer, PasskeyConfig, PasswordHasher,
+    SmtpMailer,
 };
 use customer_auth_tower::{CsrfLayer, Key, SessionLayer, ThrottleLayer, TrustedProxies};
 
@@ -106,6 +107,9 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
         .with_idle_timeout(config.session_idle_timeout());
     let mut auth = auth;
     auth = auth.with_second_factors(stores.factors.clone(), factor_key(config)?);
+    if let Some(store) = stores.passkeys.clone() {
+        auth = auth.with_passkeys(store, &passkey_config(&config.base_url()))?;
+    }
     match &config.cookie_key {
         Some(encoded) => {
             let key = cookie_key(encoded)?;
@@ -145,6 +149,27 @@ fn mailer(config: &Config) -> Result<Arc<dyn Mailer>, StartError> {
             Ok(Arc::new(OutboxMailer::new(dir)))
         }
     }
+}
+
+/// Who the shop is to passkeys, from its base URL: its host is the relying party id, except
+/// that a loopback address becomes `localhost` (WebAuthn takes no IP address), and the pages
+/// must then be opened at `http://localhost:PORT`.
+pub fn passkey_config(base_url: &str) -> PasskeyConfig {
+    let parsed = url::Url::parse(base_url).ok();
+    let host = parsed.as_ref().and_then(|url| url.host_str().map(str::to_owned)).unwrap_or_default();
+    let loopback = host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        || host.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    let rp_id = if loopback || host.is_empty() { "localhost".to_owned() } else { host };
+    let origin = match parsed {
+        Some(mut url) => {
+            if loopback {
+                let _ = url.set_host(Some("localhost"));
+            }
+            url.origin().ascii_serialization()
+        }
+        None => "http://localhost".to_owned(),
+    };
+    PasskeyConfig { rp_id, origin, rp_name: "Camera Store".to_owned() }
 }
 
 /// The key that seals authenticator-app secrets: `--factor-key`, else one derived from the

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use customer_auth::postgres::PostgresStoreOptions;
 use customer_auth::redis::RedisStoreOptions;
-use customer_auth::{CustomerStore, SecondFactorStore, SessionStore, SqliteStoreOptions};
+use customer_auth::{CustomerStore, PasskeyStore, SecondFactorStore, SessionStore, SqliteStoreOptions};
 
 use crate::{Config, StartError};
 
@@ -18,6 +18,8 @@ pub struct Stores {
     pub sessions: Arc<dyn SessionStore>,
     /// Where second factors live: with the customers.
     pub factors: Arc<dyn SecondFactorStore>,
+    /// Where passkeys live: with the customers, when their store keeps passkeys (not Redis yet).
+    pub passkeys: Option<Arc<dyn PasskeyStore>>,
 }
 
 /// Which kind of store a URL names.
@@ -56,6 +58,7 @@ struct Opened {
     customers: Arc<dyn CustomerStore>,
     sessions: Arc<dyn SessionStore>,
     factors: Arc<dyn SecondFactorStore>,
+    passkeys: Option<Arc<dyn PasskeyStore>>,
 }
 
 async fn open_one(url: &str, config: &Config) -> Result<Opened, StartError> {
@@ -63,15 +66,15 @@ async fn open_one(url: &str, config: &Config) -> Result<Opened, StartError> {
         Backend::Sqlite => {
             let url = if url.starts_with("sqlite:") { url.to_owned() } else { format!("sqlite://{url}") };
             let store = Arc::new(SqliteStoreOptions::new(&url).connect().await?);
-            Opened { customers: store.clone(), sessions: store.clone(), factors: store }
+            Opened { customers: store.clone(), sessions: store.clone(), factors: store.clone(), passkeys: Some(store) }
         }
         Backend::Postgres => {
             let store = Arc::new(PostgresStoreOptions::new(url).schema(&config.postgres_schema).connect().await?);
-            Opened { customers: store.clone(), sessions: store.clone(), factors: store }
+            Opened { customers: store.clone(), sessions: store.clone(), factors: store.clone(), passkeys: Some(store) }
         }
         Backend::Redis => {
             let store = Arc::new(RedisStoreOptions::new(url).prefix(&config.redis_prefix).connect().await?);
-            Opened { customers: store.clone(), sessions: store.clone(), factors: store }
+            Opened { customers: store.clone(), sessions: store.clone(), factors: store, passkeys: None }
         }
     })
 }
@@ -84,7 +87,7 @@ pub async fn open(config: &Config) -> Result<Stores, StartError> {
         Some(url) if url != config.database_url => open_one(url, config).await?.sessions,
         _ => main.sessions,
     };
-    Ok(Stores { customers: main.customers, sessions, factors: main.factors })
+    Ok(Stores { customers: main.customers, sessions, factors: main.factors, passkeys: main.passkeys })
 }
 
 #[cfg(test)]

@@ -33,6 +33,8 @@ pub(crate) struct Settings {
     pub(crate) paranoid_registration: bool,
     /// Second factors' store and key, when the app turned them on.
     pub(crate) factors: Option<crate::factors::FactorSettings>,
+    /// Passkeys' store and relying party, when the app turned them on.
+    pub(crate) passkeys: Option<crate::factors::PasskeySettings>,
 }
 
 /// A mailer and the site's base URL (`https://shop.example`), for the links in account email.
@@ -57,6 +59,7 @@ impl Auth {
             require_confirmed_email: false,
             paranoid_registration: false,
             factors: None,
+            passkeys: None,
         };
         Self { inner: Arc::new(settings) }
     }

@@ -24,13 +24,14 @@ mod batch;
 mod customers;
 mod factors;
 pub mod fixtures;
+mod passkeys;
 mod security_stamp;
 mod sessions;
 mod tokens;
 
 use std::sync::Arc;
 
-use crate::{CustomerStore, Error, SecondFactorStore, SessionStore};
+use crate::{CustomerStore, Error, PasskeyStore, SecondFactorStore, SessionStore};
 
 /// A broken promise: which check failed and what it saw.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +65,15 @@ pub async fn run_second_factor_store(
     factors: Arc<dyn SecondFactorStore>,
 ) -> Result<(), Failure> {
     factors::run(&customers, &factors).await
+}
+
+/// Runs every [`PasskeyStore`] check, with customers made in `customers` (the same store, or
+/// the one the passkeys belong with).
+pub async fn run_passkey_store(
+    customers: Arc<dyn CustomerStore>,
+    passkeys: Arc<dyn PasskeyStore>,
+) -> Result<(), Failure> {
+    passkeys::run(&customers, &passkeys).await
 }
 
 /// Runs every [`SessionStore`] check.

@@ -37,12 +37,13 @@ impl Auth {
 
     /// What second factors the customer has.
     pub async fn second_factors(&self, customer: CustomerId) -> Result<SecondFactors> {
+        let passkeys = u32::try_from(self.passkeys(customer).await?.len()).unwrap_or(u32::MAX);
         let Some(factors) = &self.inner.factors else {
-            return Ok(SecondFactors { totp_enrolled_at: None, recovery_codes_left: 0 });
+            return Ok(SecondFactors { totp_enrolled_at: None, recovery_codes_left: 0, passkeys });
         };
         let totp = factors.store.totp(customer).await?;
         let recovery_codes_left = factors.store.recovery_codes_left(customer).await?;
-        Ok(SecondFactors { totp_enrolled_at: totp.map(|totp| totp.enrolled_at), recovery_codes_left })
+        Ok(SecondFactors { totp_enrolled_at: totp.map(|totp| totp.enrolled_at), recovery_codes_left, passkeys })
     }
 
     /// The first step of a login: checks the password as
@@ -229,7 +230,9 @@ impl Auth {
     /// of their second factor (spent as at login). A wrong one counts as a failed login and
     /// answers [`Error::InvalidCredentials`].
     pub async fn confirm_identity(&self, customer: &Customer, password_or_code: &str) -> Result<()> {
-        let has_factor = self.second_factors(customer.id).await?.any();
+        // Only codes are typed: a customer whose one factor is a passkey types their password.
+        let factors = self.second_factors(customer.id).await?;
+        let has_factor = factors.totp_enrolled_at.is_some() || factors.recovery_codes_left > 0;
         let looks_like_code =
             totp::looks_like_totp(password_or_code) || recovery::hash(customer.id, password_or_code).is_some();
         if has_factor && looks_like_code {
@@ -246,7 +249,7 @@ impl Auth {
     }
 
     /// What every change of a factor does once it is stored.
-    async fn factor_changed(
+    pub(crate) async fn factor_changed(
         &self,
         customer: &Customer,
         keep: Option<&SessionKey>,

@@ -2,6 +2,12 @@
 //! [`FactorKey`]), recovery codes, the two-step login ([`LoginStep`], [`PendingLogin`]) and the
 //! fresh proof sensitive changes ask for. [`SecondFactorStore`] is where they live.
 //!
+//! Passkeys (WebAuthn, with webauthn-rs) are turned on by
+//! [`Auth::with_passkeys`](crate::Auth::with_passkeys) with a [`PasskeyStore`] and a
+//! [`PasskeyConfig`]: a passkey is a second factor after the password, or a passwordless login
+//! on its own ([`Auth::start_passkey_login`](crate::Auth::start_passkey_login)). Each ceremony
+//! is a [`PasskeyChallenge`]: options for the browser, and a state the server keeps meanwhile.
+//!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> customer_auth::Result<()> {
@@ -37,6 +43,8 @@
 
 mod flows;
 mod key;
+mod passkey_store;
+mod passkeys;
 mod pending;
 mod recovery;
 mod store;
@@ -44,6 +52,9 @@ mod totp;
 
 pub(crate) use flows::FactorSettings;
 pub use key::FactorKey;
+pub use passkey_store::{PasskeyRecord, PasskeyStore};
+pub(crate) use passkeys::PasskeySettings;
+pub use passkeys::{MAX_PASSKEY_NAME_CHARS, PasskeyChallenge, PasskeyConfig};
 pub use pending::{LoginStep, PendingLogin, SECOND_FACTOR_DEADLINE, SecondFactorLogin, SecondFactors};
 pub use recovery::{RECOVERY_CODE_COUNT, RecoveryCodeHash, RecoveryCodes};
 pub use store::{SecondFactorStore, TotpRecord};

@@ -55,12 +55,14 @@ pub struct SecondFactors {
     pub totp_enrolled_at: Option<Timestamp>,
     /// Their unspent recovery codes.
     pub recovery_codes_left: u32,
+    /// How many passkeys they registered.
+    pub passkeys: u32,
 }
 
 impl SecondFactors {
     /// Whether a login needs a second step.
     pub fn any(&self) -> bool {
-        self.totp_enrolled_at.is_some()
+        self.totp_enrolled_at.is_some() || self.passkeys > 0
     }
 }
 

@@ -58,7 +58,9 @@ async fn page_with(
     let mut layout = Layout::with_form(session).await?;
     layout.flashes.extend(error.map(str::to_owned));
     let hint = hint.map(Hint::name);
-    let html = state.templates.render("login.html", context! { layout, username, hint })?;
+    let html = state
+        .templates
+        .render("login.html", context! { layout, username, hint, passkeys => state.auth.passkeys_enabled() })?;
     Ok((status, html).into_response())
 }
 

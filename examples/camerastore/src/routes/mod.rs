@@ -9,6 +9,7 @@ mod fresh_proof;
 mod home;
 mod login;
 mod mailbox;
+mod passkeys;
 mod password;
 mod register;
 mod reset;
@@ -33,6 +34,10 @@ pub(crate) fn routes(throttles: Throttles) -> Router<AppState> {
         .route("/reset/{token}", get(reset::reset_form).post(reset::reset))
         .route("/unlock/{token}", get(unlock::link).post(unlock::follow))
         .route("/login/second-factor", get(second_factor::form).post(second_factor::submit))
+        .route("/login/passkey/options", axum::routing::post(passkeys::login_options))
+        .route("/login/passkey", axum::routing::post(passkeys::login))
+        .route("/login/second-factor/passkey/options", axum::routing::post(passkeys::second_factor_options))
+        .route("/login/second-factor/passkey", axum::routing::post(passkeys::second_factor))
         .route_layer(throttles.failures.clone());
     // Forms that send mail (or make accounts in bulk): every post counts.
     let mail_forms = Router::new()
@@ -50,6 +55,9 @@ pub(crate) fn routes(throttles: Throttles) -> Router<AppState> {
         .route("/account/security/totp", get(security::totp_form).post(security::totp_confirm))
         .route("/account/security/totp/remove", axum::routing::post(security::totp_remove))
         .route("/account/security/recovery-codes", axum::routing::post(security::recovery_codes))
+        .route("/account/security/passkeys/options", axum::routing::post(passkeys::registration_options))
+        .route("/account/security/passkeys", axum::routing::post(passkeys::register))
+        .route("/account/security/passkeys/remove", axum::routing::post(passkeys::remove))
         .route("/account/sessions/others", axum::routing::post(sessions::end_others))
         .route("/account/sessions/{key}/end", axum::routing::post(sessions::end_one))
         .route("/account/sessions/all", axum::routing::post(sessions::end_all))
@@ -67,6 +75,7 @@ pub(crate) fn routes(throttles: Throttles) -> Router<AppState> {
         .route("/confirm/{token}", get(confirm::follow))
         .route("/logout", get(login::logout_link).post(login::logout))
         .route("/static/style.css", get(assets::stylesheet))
+        .route("/static/passkeys.js", get(assets::passkeys_script))
         .route("/dev/mailbox", get(mailbox::show))
         .merge(password_checks)
         .merge(mail_forms)

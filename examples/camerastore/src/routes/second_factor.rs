@@ -34,7 +34,17 @@ async fn page(
 ) -> Result<Response, AppError> {
     let mut layout = Layout::with_form(session).await?;
     layout.flashes.extend(error.map(str::to_owned));
-    Ok((status, state.templates.render("second_factor.html", context! { layout })?).into_response())
+    // The code field for a customer with an app (or recovery codes), "Use a passkey" for one
+    // with a passkey.
+    let (codes, passkeys) = match session.pending_second_factor().await? {
+        Some(pending) => {
+            let factors = state.auth.second_factors(pending.customer_id).await?;
+            (factors.totp_enrolled_at.is_some() || factors.recovery_codes_left > 0, factors.passkeys > 0)
+        }
+        None => (true, false),
+    };
+    let html = state.templates.render("second_factor.html", context! { layout, codes, passkeys })?;
+    Ok((status, html).into_response())
 }
 
 /// Back to the login form, saying why.

@@ -3,6 +3,8 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use customer_auth::{Customer, Error, RecoveryCodes};
 use customer_auth_tower::{CurrentCustomer, Session};
 use http::StatusCode;
@@ -41,7 +43,24 @@ pub(super) async fn overview(
     let factors = state.auth.second_factors(me.id).await?;
     let totp_enrolled_at = factors.totp_enrolled_at.map(|at| at.as_unix());
     let codes_left = factors.recovery_codes_left;
-    let html = state.templates.render("security.html", context! { layout, totp_enrolled_at, codes_left })?;
+    let passkeys_available = state.auth.passkeys_enabled();
+    let passkeys: Vec<_> = state
+        .auth
+        .passkeys(me.id)
+        .await?
+        .into_iter()
+        .map(|passkey| {
+            context! {
+                id => URL_SAFE_NO_PAD.encode(&passkey.credential_id),
+                name => passkey.name,
+                created_at => passkey.created_at.as_unix(),
+                last_used_at => passkey.last_used_at.map(|at| at.as_unix()),
+            }
+        })
+        .collect();
+    let html = state
+        .templates
+        .render("security.html", context! { layout, totp_enrolled_at, codes_left, passkeys_available, passkeys })?;
     Ok(html.into_response())
 }
 

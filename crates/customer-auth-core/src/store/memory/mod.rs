@@ -5,6 +5,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 mod factors;
+mod passkeys;
 
 use crate::{
     AttemptKey, Customer, CustomerId, CustomerStore, Error, FailedLogin, LockoutPolicy, PasswordHash, Result,
@@ -34,6 +35,8 @@ struct State {
     next_sweep: Option<Timestamp>,
     /// Second factors, by customer.
     factors: HashMap<CustomerId, factors::Factors>,
+    /// Passkeys, in the order they were added.
+    passkeys: Vec<crate::PasskeyRecord>,
 }
 
 impl MemoryStore {
@@ -219,6 +222,7 @@ impl CustomerStore for MemoryStore {
         state.by_email.remove(&customer.email_key());
         state.tokens.retain(|_, token| token.customer_id != id);
         state.factors.remove(&id);
+        state.passkeys.retain(|passkey| passkey.customer_id != id);
         Ok(())
     }
 
