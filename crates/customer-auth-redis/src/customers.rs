@@ -321,8 +321,16 @@ impl CustomerStore for RedisStore {
         if deleted == 0 {
             return Err(Error::NotFound);
         }
-        // The customer's second factors go with them.
-        let factors = [keys.totp(id), keys.recovery_codes(id)];
+        // The customer's second factors and passkeys go with them.
+        let list = keys.customer_passkeys(id);
+        let passkeys: Vec<String> = self
+            .run(|mut conn| {
+                let list = list.clone();
+                async move { redis::cmd("LRANGE").arg(list).arg(0).arg(-1).query_async(&mut conn).await }
+            })
+            .await?;
+        let mut factors = vec![keys.totp(id), keys.recovery_codes(id), list];
+        factors.extend(passkeys.iter().map(|hex| keys.passkey_of_hex(hex)));
         let _: u64 =
             self.run(|mut conn| async move { redis::cmd("UNLINK").arg(&factors).query_async(&mut conn).await }).await?;
         Ok(())

@@ -60,6 +60,22 @@ impl Keys {
         format!("{}recovery-codes:{customer}", self.prefix)
     }
 
+    /// A passkey, by its credential id: a hash of its owner, name, credential and times.
+    pub(crate) fn passkey(&self, credential_id: &[u8]) -> String {
+        let hex: String = credential_id.iter().map(|byte| format!("{byte:02x}")).collect();
+        self.passkey_of_hex(&hex)
+    }
+
+    /// A passkey, by its credential id in hex as the customer's list holds it.
+    pub(crate) fn passkey_of_hex(&self, hex: &str) -> String {
+        format!("{}passkey:{hex}", self.prefix)
+    }
+
+    /// The credential ids (hex) of the customer's passkeys, oldest first: a list.
+    pub(crate) fn customer_passkeys(&self, customer: CustomerId) -> String {
+        format!("{}customer-passkeys:{customer}", self.prefix)
+    }
+
     /// What the look-up script prepends to the customer id an index holds.
     pub(crate) fn customer_prefix(&self) -> String {
         format!("{}customer:", self.prefix)

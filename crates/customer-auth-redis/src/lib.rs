@@ -91,6 +91,7 @@ mod factors;
 mod keys;
 mod login_failures;
 mod options;
+mod passkeys;
 mod scripts;
 mod sessions;
 mod store;

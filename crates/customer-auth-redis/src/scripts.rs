@@ -262,6 +262,35 @@ if redis.call('SREM', KEYS[1], ARGV[1]) == 0 then return -1 end
 return redis.call('SCARD', KEYS[1])
 ";
 
+/// KEYS: customer hash, passkey hash, the customer's passkey list. ARGV: credential id (hex),
+/// customer id, name, credential, created at, last used at ('' for never). 'missing' when the
+/// customer is gone, 0 when the credential id is registered already, else 1.
+const ADD_PASSKEY: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'missing' end
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+redis.call('HSET', KEYS[2], 'customer_id', ARGV[2], 'name', ARGV[3], 'credential', ARGV[4], 'created_at', ARGV[5])
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[2], 'last_used_at', ARGV[6]) end
+redis.call('RPUSH', KEYS[3], ARGV[1])
+return 1
+";
+
+/// KEYS: passkey hash. ARGV: the credential the login was checked against, the new one, the
+/// time. 1 when the stored credential was still the first and is now the second, else 0.
+const UPDATE_PASSKEY: &str = r"
+if redis.call('HGET', KEYS[1], 'credential') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'credential', ARGV[2], 'last_used_at', ARGV[3])
+return 1
+";
+
+/// KEYS: passkey hash, the customer's passkey list. ARGV: customer id, credential id (hex).
+/// 1 when the customer's passkey was removed, 0 when there was none of theirs.
+const REMOVE_PASSKEY: &str = r"
+if redis.call('HGET', KEYS[1], 'customer_id') ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('LREM', KEYS[2], 0, ARGV[2])
+return 1
+";
+
 /// Every script, loaded once per store (computing a script's SHA-1 is the only cost).
 pub(crate) struct Scripts {
     pub(crate) create_session: Script,
@@ -282,6 +311,9 @@ pub(crate) struct Scripts {
     pub(crate) use_totp_step: Script,
     pub(crate) replace_recovery_codes: Script,
     pub(crate) use_recovery_code: Script,
+    pub(crate) add_passkey: Script,
+    pub(crate) update_passkey: Script,
+    pub(crate) remove_passkey: Script,
 }
 
 impl Scripts {
@@ -305,6 +337,9 @@ impl Scripts {
             use_totp_step: Script::new(USE_TOTP_STEP),
             replace_recovery_codes: Script::new(REPLACE_RECOVERY_CODES),
             use_recovery_code: Script::new(USE_RECOVERY_CODE),
+            add_passkey: Script::new(ADD_PASSKEY),
+            update_passkey: Script::new(UPDATE_PASSKEY),
+            remove_passkey: Script::new(REMOVE_PASSKEY),
         }
     }
 }

@@ -15,7 +15,8 @@ async fn the_store_passes_the_conformance_suite() {
     let test = TestStore::new().await;
     let store = Arc::new(test.store.clone());
     conformance::run_all(store.clone(), store.clone()).await.unwrap();
-    conformance::run_second_factor_store(store.clone(), store).await.unwrap();
+    conformance::run_second_factor_store(store.clone(), store.clone()).await.unwrap();
+    conformance::run_passkey_store(store.clone(), store).await.unwrap();
     test.cleanup().await;
 }
 
@@ -26,7 +27,8 @@ async fn a_second_run_on_the_same_prefix_passes_too() {
     for _ in 0..2 {
         let store = Arc::new(test.another().await);
         conformance::run_all(store.clone(), store.clone()).await.unwrap();
-        conformance::run_second_factor_store(store.clone(), store).await.unwrap();
+        conformance::run_second_factor_store(store.clone(), store.clone()).await.unwrap();
+        conformance::run_passkey_store(store.clone(), store).await.unwrap();
     }
     test.cleanup().await;
 }

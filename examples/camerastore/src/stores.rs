@@ -18,7 +18,7 @@ pub struct Stores {
     pub sessions: Arc<dyn SessionStore>,
     /// Where second factors live: with the customers.
     pub factors: Arc<dyn SecondFactorStore>,
-    /// Where passkeys live: with the customers, when their store keeps passkeys (not Redis yet).
+    /// Where passkeys live: with the customers (every store of ours keeps them).
     pub passkeys: Option<Arc<dyn PasskeyStore>>,
 }
 
@@ -74,7 +74,7 @@ async fn open_one(url: &str, config: &Config) -> Result<Opened, StartError> {
         }
         Backend::Redis => {
             let store = Arc::new(RedisStoreOptions::new(url).prefix(&config.redis_prefix).connect().await?);
-            Opened { customers: store.clone(), sessions: store.clone(), factors: store, passkeys: None }
+            Opened { customers: store.clone(), sessions: store.clone(), factors: store.clone(), passkeys: Some(store) }
         }
     })
 }
