@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod cluster;
+pub mod private_cluster;
 
 use customer_auth_redis::{RedisStore, RedisStoreOptions};
 
