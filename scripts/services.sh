@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Makes sure what the tests need is there: PostgreSQL on 127.0.0.1:5432 (user postgres, trust
 # auth, database `test`), a TLS-only PostgreSQL of the tests' own on 127.0.0.1:5433 (its CA in
-# /tmp/customer-auth-tls), Redis on 127.0.0.1:6379 and a TLS-only one on 127.0.0.1:6390, and
-# Chromium with its WebDriver for the browser test. Installs them with apt where they are
-# missing, starts the servers where they are down, and fails loudly when that does not work.
+# /tmp/customer-auth-tls), Redis on 127.0.0.1:6379, a TLS-only one on 127.0.0.1:6390 and a
+# Redis Cluster of 3 masters and 3 replicas on 127.0.0.1:7100-7105, and Chromium with its
+# WebDriver for the browser test. Installs them with apt where they are missing, starts the
+# servers where they are down, and fails loudly when that does not work.
 set -euo pipefail
 
 log() { printf 'services: %s\n' "$*" >&2; }
@@ -77,3 +78,4 @@ ensure_redis
 ensure_chromium
 bash "$(dirname "$0")/services/postgres_tls.sh"
 bash "$(dirname "$0")/services/redis_tls.sh"
+bash "$(dirname "$0")/services/redis_cluster.sh"

@@ -26,8 +26,9 @@ pub(crate) struct Cli {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Store")]
 pub(crate) struct StoreArgs {
-    /// The store: sqlite://path/to/file.db, postgres://user:password@host:port/database or
-    /// redis://[[user]:password@]host[:port][/db]
+    /// The store: sqlite://path/to/file.db, postgres://user:password@host:port/database,
+    /// redis://[[user]:password@]host[:port][/db] (rediss:// with TLS), or a Redis Cluster:
+    /// redis+cluster://[[user]:password@]host:port,host:port,... (rediss+cluster:// with TLS)
     // hide_env_values: the URL may carry a password, and --help must never print it.
     #[arg(long = "store", value_name = "URL", env = "CUSTOMER_AUTH_STORE", hide_env_values = true, global = true)]
     pub(crate) url: Option<String>,

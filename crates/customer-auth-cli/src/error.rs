@@ -13,7 +13,7 @@ pub(crate) enum CliError {
     NoStore,
     /// The URL's scheme names no store this tool knows.
     #[error(
-        "the store URL is not one this tool reads ({reason}); use sqlite://path/to/file.db, postgres://user:password@host:port/database or redis://host:port"
+        "the store URL is not one this tool reads ({reason}); use sqlite://path/to/file.db, postgres://user:password@host:port/database, redis://host:port or redis+cluster://host:port,host:port"
     )]
     UnknownScheme {
         /// What is wrong, never the URL itself.

@@ -1,4 +1,4 @@
-//! Opening the store a URL names: `sqlite://`, `postgres://` or `redis://`.
+//! Opening the store a URL names: `sqlite://`, `postgres://`, `redis://` or `redis+cluster://`.
 
 use std::sync::Arc;
 
@@ -14,7 +14,8 @@ pub(crate) enum Backend {
     Sqlite,
     /// `postgres://` or `postgresql://`.
     Postgres,
-    /// `redis://`, `rediss://` or `unix://`.
+    /// `redis://`, `rediss://`, `unix://`, or a Redis Cluster: `redis+cluster://`,
+    /// `rediss+cluster://`.
     Redis,
 }
 
@@ -26,7 +27,7 @@ impl Backend {
         match scheme.to_ascii_lowercase().as_str() {
             "sqlite" => Ok(Self::Sqlite),
             "postgres" | "postgresql" => Ok(Self::Postgres),
-            "redis" | "rediss" | "unix" => Ok(Self::Redis),
+            "redis" | "rediss" | "unix" | "redis+cluster" | "rediss+cluster" => Ok(Self::Redis),
             // Named only when it plainly is a scheme: in `user:password@host` the part before the
             // colon is a user name, and the text after it must never be shown.
             _ if url.contains("://") && scheme.len() <= 20 && scheme.bytes().all(|b| b.is_ascii_alphanumeric()) => {
@@ -135,6 +136,8 @@ mod tests {
             ("PostgreSQL://h/db", Backend::Postgres),
             ("redis://127.0.0.1", Backend::Redis),
             ("rediss://h", Backend::Redis),
+            ("redis+cluster://a:7000,b:7001", Backend::Redis),
+            ("REDISS+CLUSTER://a:7000", Backend::Redis),
         ] {
             assert_eq!(Backend::of(url).ok(), Some(backend), "{url}");
         }

@@ -7,8 +7,11 @@ use customer_auth_core::{
     Result, Roles, Timestamp, TokenKey, TokenPurpose, TokenRecord, email_key, username_key,
 };
 
+use futures_util::future::try_join_all;
+
 use crate::RedisStore;
-use crate::keys::Keys;
+use crate::call::Call;
+use crate::claims::{Index, LEASE_SECS};
 
 /// The lock ends for `threshold + 0` up to `threshold + 20` failures: past 20 doublings the
 /// policy no longer changes (see [`LockoutPolicy::lock_duration`]).
@@ -105,152 +108,246 @@ fn parse(mut hash: HashMap<String, String>) -> Result<Option<Customer>> {
 }
 
 impl RedisStore {
-    async fn customer_hash(&self, key: String) -> Result<Option<Customer>> {
-        let hash: HashMap<String, String> =
-            self.run(|mut conn| async move { redis::cmd("HGETALL").arg(key).query_async(&mut conn).await }).await?;
-        parse(hash)
+    /// The customer whose hash is `hash`; `None` when there is none or its registration has not
+    /// finished.
+    async fn read_customer(&self, hash: String) -> Result<Option<Customer>> {
+        let fields: HashMap<String, String> = self.eval(&Call::new(&self.scripts().read_customer).key(hash)).await?;
+        parse(fields)
     }
 
-    /// The customer an index key (username or email) points at, read in one script so that a
-    /// customer deleted between the two reads is simply not found.
-    async fn find_by_index(&self, index: String) -> Result<Option<Customer>> {
-        let customer_prefix = self.keys().customer_prefix();
-        let script = &self.scripts().find_by_index;
-        let hash: HashMap<String, String> = self
-            .run(|mut conn| async move { script.key(index).arg(customer_prefix).invoke_async(&mut conn).await })
+    /// The customer an index key (username or email) points at: the index's id, then that
+    /// customer's hash, which must still hold the value looked up (a customer renamed, or an
+    /// index key left behind, is simply not found).
+    async fn find_by_index(&self, index: Index, value: String) -> Result<Option<Customer>> {
+        let key = match index {
+            Index::Username => self.keys().username(&value),
+            Index::Email => self.keys().email(&value),
+        };
+        let id: Option<String> = self
+            .run_idempotent(|mut conn| {
+                let key = key.clone();
+                async move { redis::cmd("GET").arg(key).query_async(&mut conn).await }
+            })
             .await?;
-        parse(hash)
+        let Some(id) = id else { return Ok(None) };
+        let id = id.parse::<CustomerId>().map_err(|err| Error::Corrupt(format!("an index holds {id:?}: {err}")))?;
+        let mut fields: HashMap<String, String> =
+            self.eval(&Call::new(&self.scripts().read_customer).key(self.keys().customer(id))).await?;
+        let field = match index {
+            Index::Username => "username_key",
+            Index::Email => "email_key",
+        };
+        if fields.remove(field).as_deref() != Some(value.as_str()) {
+            return Ok(None);
+        }
+        // `parse` wants the field back; it was only compared.
+        fields.insert(field.to_owned(), value);
+        parse(fields)
     }
 
     /// Sets fields of a customer that exists; `NotFound` when it does not.
-    async fn set_fields(&self, id: CustomerId, fields: Vec<(&'static str, String)>) -> Result<()> {
-        let hash = self.keys().customer(id);
-        let script = &self.scripts().set_fields;
-        let done: u64 =
-            self.run(|mut conn| async move { script.key(hash).arg(fields).invoke_async(&mut conn).await }).await?;
+    async fn set_fields(&self, id: CustomerId, fields: Vec<(&'static str, String)>, durable: bool) -> Result<()> {
+        let call = Call::new(&self.scripts().set_fields).key(self.keys().customer(id)).arg(fields);
+        let done: u64 = if durable { self.eval_durable(&call).await? } else { self.eval(&call).await? };
         if done == 0 { Err(Error::NotFound) } else { Ok(()) }
     }
-}
 
-#[async_trait]
-impl CustomerStore for RedisStore {
-    async fn create_customer(&self, customer: &Customer) -> Result<()> {
-        let keys = self.keys();
-        let script = &self.scripts().create_customer;
-        let hash_keys = [
-            keys.customer(customer.id),
-            keys.username(&customer.username_key()),
-            keys.email(&customer.email_key()),
-            keys.customer_ids(),
-        ];
-        let fields = fields(customer)?;
-        // No look-up first: the script checks both index keys and writes everything in one
-        // atomic step, so of two racing registrations exactly one wins.
-        let outcome: String = self
-            .run(|mut conn| async move {
-                script.key(&hash_keys).arg(customer.id.to_string()).arg(fields).invoke_async(&mut conn).await
-            })
-            .await?;
-        match outcome.as_str() {
+    /// The steps of a registration after its pending hash: both index keys, the listing, and
+    /// the end of the pending mark, which makes the customer exist.
+    async fn finish_registration(&self, id: CustomerId, username: &str, email: &str) -> Result<()> {
+        self.claim(Index::Username, username, id).await?;
+        self.claim(Index::Email, email, id).await?;
+        let scripts = self.scripts();
+        let _: u64 =
+            self.eval_durable(&Call::new(&scripts.add_id).key(self.keys().customer_ids()).arg(id.to_string())).await?;
+        let finished: String =
+            self.eval_durable(&Call::new(&scripts.finish_create).key(self.keys().customer(id))).await?;
+        match finished.as_str() {
             "created" => Ok(()),
-            "username" => Err(Error::DuplicateUsername),
-            "email" => Err(Error::DuplicateEmail),
-            "id" => Err(Error::backend("a customer with this id already exists")),
-            other => Err(Error::Corrupt(format!("the create script answered {other:?}"))),
+            "expired" => Err(Error::unavailable(format!(
+                "the registration took longer than its {LEASE_SECS} s lease and was given up; try again"
+            ))),
+            other => Err(Error::Corrupt(format!("the finishing script answered {other:?}"))),
         }
     }
 
-    async fn find_customer(&self, id: CustomerId) -> Result<Option<Customer>> {
-        self.customer_hash(self.keys().customer(id)).await
-    }
-
-    async fn find_customer_by_username(&self, username: &str) -> Result<Option<Customer>> {
-        self.find_by_index(self.keys().username(&username_key(username))).await
-    }
-
-    async fn find_customer_by_email(&self, email: &str) -> Result<Option<Customer>> {
-        self.find_by_index(self.keys().email(&email_key(email))).await
-    }
-
-    async fn list_customers(&self, after: Option<CustomerId>, limit: u32) -> Result<Vec<Customer>> {
-        if limit == 0 {
-            return Ok(Vec::new());
+    /// Undoes what a failed registration wrote, as far as Redis can be reached: the pending
+    /// hash, its index keys and its listing. A registration that finished after all (its last
+    /// step's answer was lost) is kept. What is left expires with the pending hash, or no
+    /// longer counts once the hash is gone.
+    async fn abandon_registration(&self, id: CustomerId, username: &str, email: &str) {
+        let scripts = self.scripts();
+        let abandoned: Result<String> =
+            self.eval(&Call::new(&scripts.abandon_create).key(self.keys().customer(id))).await;
+        if matches!(abandoned.as_deref(), Ok("created")) {
+            return;
         }
-        // Hyphenated lowercase UUIDs sort as their bytes do, and v7 ids by creation time, so a
-        // lexicographic range over the id set pages in id order, each page costing the same.
-        let min = after.map_or_else(|| "-".to_owned(), |after| format!("({after}"));
-        let set = self.keys().customer_ids();
-        let ids: Vec<String> = self
-            .run(|mut conn| async move {
-                redis::cmd("ZRANGEBYLEX")
-                    .arg(set)
-                    .arg(min)
-                    .arg("+")
-                    .arg("LIMIT")
-                    .arg(0)
-                    .arg(limit)
-                    .query_async(&mut conn)
-                    .await
-            })
-            .await?;
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut pipe = redis::pipe();
-        for id in &ids {
-            let id = id.parse::<CustomerId>().map_err(|err| Error::Corrupt(format!("a listed id {id:?}: {err}")))?;
-            pipe.cmd("HGETALL").arg(self.keys().customer(id));
-        }
-        let hashes: Vec<HashMap<String, String>> =
-            self.run(|mut conn| async move { pipe.query_async(&mut conn).await }).await?;
-        // A customer deleted between the two reads is simply not listed.
-        hashes.into_iter().filter_map(|hash| parse(hash).transpose()).collect()
+        let _ = self.release(Index::Username, username, id).await;
+        let _ = self.release(Index::Email, email, id).await;
+        let _: Result<u64> =
+            self.eval(&Call::new(&scripts.remove_ids).key(self.keys().customer_ids()).arg(id.to_string())).await;
     }
 
-    async fn update_customer(&self, customer: &Customer) -> Result<()> {
-        let keys = self.keys();
-        let script = &self.scripts().update_customer;
-        let (username, email) = (customer.username_key(), customer.email_key());
-        let script_keys = [keys.customer(customer.id), keys.username(&username), keys.email(&email)];
+    /// The claims and the write of an update, once its claim fields are in the hash.
+    async fn finish_update(&self, customer: &Customer, claims: &[(Index, String)]) -> Result<()> {
+        for (index, value) in claims {
+            self.claim(*index, value, customer.id).await?;
+        }
         // The hash and the login counters have their own methods; an update built from a copy
         // read earlier must not roll them back, nor the registration time.
         let changed: Vec<(&'static str, String)> = vec![
             ("first_name", customer.first_name.clone()),
             ("last_name", customer.last_name.clone()),
             ("email", customer.email.clone()),
-            ("email_key", email.clone()),
+            ("email_key", customer.email_key()),
             ("username", customer.username.clone()),
-            ("username_key", username.clone()),
+            ("username_key", customer.username_key()),
             ("roles", roles_json(&customer.roles)?),
             ("status", customer.status.as_str().to_owned()),
             ("updated_at", Timestamp::now().as_unix().to_string()),
         ];
-        let outcome: String = self
-            .run(|mut conn| async move {
-                script
-                    .key(&script_keys)
-                    .arg(customer.id.to_string())
-                    .arg(keys.username(""))
-                    .arg(keys.email(""))
-                    .arg(username)
-                    .arg(email)
-                    .arg(changed)
-                    .invoke_async(&mut conn)
-                    .await
-            })
-            .await?;
+        let call = Call::new(&self.scripts().finish_update)
+            .key(self.keys().customer(customer.id))
+            .arg(claims.len())
+            .arg(Self::claim_fields(claims))
+            .arg(changed);
+        let outcome: String = self.eval_durable(&call).await?;
         match outcome.as_str() {
             "updated" => Ok(()),
             "missing" => Err(Error::NotFound),
-            "username" => Err(Error::DuplicateUsername),
-            "email" => Err(Error::DuplicateEmail),
+            "expired" => Err(Error::unavailable(format!(
+                "the update took longer than its {LEASE_SECS} s lease and was given up; try again"
+            ))),
             other => Err(Error::Corrupt(format!("the update script answered {other:?}"))),
         }
     }
+}
+
+#[async_trait]
+impl CustomerStore for RedisStore {
+    async fn create_customer(&self, customer: &Customer) -> Result<()> {
+        let (username, email) = (customer.username_key(), customer.email_key());
+        let call = Call::new(&self.scripts().begin_create)
+            .key(self.keys().customer(customer.id))
+            .arg(LEASE_SECS)
+            .arg(fields(customer)?);
+        // No look-up first: the index keys are claimed with SET NX, so of two racing
+        // registrations exactly one wins each (see the claims module).
+        let begun: u64 = self.eval(&call).await?;
+        if begun == 0 {
+            return Err(Error::backend("a customer with this id already exists"));
+        }
+        let outcome = self.finish_registration(customer.id, &username, &email).await;
+        if outcome.is_err() {
+            self.abandon_registration(customer.id, &username, &email).await;
+        }
+        outcome
+    }
+
+    async fn find_customer(&self, id: CustomerId) -> Result<Option<Customer>> {
+        self.read_customer(self.keys().customer(id)).await
+    }
+
+    async fn find_customer_by_username(&self, username: &str) -> Result<Option<Customer>> {
+        self.find_by_index(Index::Username, username_key(username)).await
+    }
+
+    async fn find_customer_by_email(&self, email: &str) -> Result<Option<Customer>> {
+        self.find_by_index(Index::Email, email_key(email)).await
+    }
+
+    async fn list_customers(&self, after: Option<CustomerId>, limit: u32) -> Result<Vec<Customer>> {
+        let wanted = usize::try_from(limit).unwrap_or(usize::MAX);
+        let mut listed = Vec::new();
+        let mut after = after;
+        while listed.len() < wanted {
+            let page = wanted - listed.len();
+            // Hyphenated lowercase UUIDs sort as their bytes do, and v7 ids by creation time,
+            // so a lexicographic range over the id set pages in id order, each page costing
+            // the same.
+            let min = after.map_or_else(|| "-".to_owned(), |after| format!("({after}"));
+            let set = self.keys().customer_ids();
+            let ids: Vec<String> = self
+                .run_idempotent(|mut conn| {
+                    let (set, min) = (set.clone(), min.clone());
+                    async move {
+                        redis::cmd("ZRANGEBYLEX")
+                            .arg(set)
+                            .arg(min)
+                            .arg("+")
+                            .arg("LIMIT")
+                            .arg(0)
+                            .arg(page)
+                            .query_async(&mut conn)
+                            .await
+                    }
+                })
+                .await?;
+            let ids = ids
+                .iter()
+                .map(|id| id.parse::<CustomerId>().map_err(|err| Error::Corrupt(format!("a listed id {id:?}: {err}"))))
+                .collect::<Result<Vec<_>>>()?;
+            // One read per customer, all at once: on a cluster each goes to its own slot.
+            let reads: Vec<Call<'_>> =
+                ids.iter().map(|id| Call::new(&self.scripts().list_read).key(self.keys().customer(*id))).collect();
+            let hashes: Vec<Option<HashMap<String, String>>> =
+                try_join_all(reads.iter().map(|read| self.eval(read))).await?;
+            let mut stale = Vec::new();
+            for (id, hash) in ids.iter().zip(hashes) {
+                match hash {
+                    // The registration died or the customer was deleted before its listing.
+                    None => stale.push(id.to_string()),
+                    Some(hash) => listed.extend(parse(hash)?),
+                }
+            }
+            if !stale.is_empty() {
+                let _: u64 = self
+                    .eval(&Call::new(&self.scripts().remove_ids).key(self.keys().customer_ids()).arg(stale))
+                    .await?;
+            }
+            match ids.last() {
+                Some(last) if ids.len() == page => after = Some(*last),
+                _ => break,
+            }
+        }
+        Ok(listed)
+    }
+
+    async fn update_customer(&self, customer: &Customer) -> Result<()> {
+        let (username, email) = (customer.username_key(), customer.email_key());
+        let call = Call::new(&self.scripts().begin_update)
+            .key(self.keys().customer(customer.id))
+            .arg(LEASE_SECS)
+            .arg(&username)
+            .arg(&email);
+        let current: Option<(String, String)> = self.eval(&call).await?;
+        let (old_username, old_email) = current.ok_or(Error::NotFound)?;
+        let mut claims = Vec::new();
+        if old_username != username {
+            claims.push((Index::Username, username));
+        }
+        if old_email != email {
+            claims.push((Index::Email, email));
+        }
+        if let Err(err) = self.finish_update(customer, &claims).await {
+            // Best effort: claims left behind lapse with their lease.
+            let _ = self.drop_claims(customer.id, &claims).await;
+            for (index, value) in &claims {
+                let _ = self.release(*index, value, customer.id).await;
+            }
+            return Err(err);
+        }
+        // The old index keys no longer count; deleting them keeps Redis tidy.
+        for (index, _) in &claims {
+            let old = if *index == Index::Username { &old_username } else { &old_email };
+            let _ = self.release(*index, old, customer.id).await;
+        }
+        Ok(())
+    }
 
     async fn set_password_hash(&self, id: CustomerId, hash: &PasswordHash, at: Timestamp) -> Result<()> {
-        self.set_fields(id, vec![("password_hash", hash.as_str().to_owned()), ("updated_at", at.as_unix().to_string())])
-            .await
+        let fields = vec![("password_hash", hash.as_str().to_owned()), ("updated_at", at.as_unix().to_string())];
+        self.set_fields(id, fields, true).await
     }
 
     async fn record_failed_login(&self, id: CustomerId, at: Timestamp, policy: &LockoutPolicy) -> Result<FailedLogin> {
@@ -259,13 +356,13 @@ impl CustomerStore for RedisStore {
         let locks: Vec<String> = (0..=LOCK_STEPS)
             .map(|step| optional_timestamp(policy.locked_until(policy.threshold.saturating_add(step), at)))
             .collect();
-        let hash = self.keys().customer(id);
-        let script = &self.scripts().record_failed_login;
-        let counted: Option<(i64, String)> =
-            self.run(|mut conn| async move {
-                script.key(hash).arg(policy.threshold).arg(locks).invoke_async(&mut conn).await
-            })
-            .await?;
+        let call = Call::new(&self.scripts().record_failed_login)
+            .key(self.keys().customer(id))
+            .arg(policy.threshold)
+            .arg(locks);
+        // Not waited for: a count lost to a failover costs an attacker one guess, and waiting
+        // would slow every failed login.
+        let counted: Option<(i64, String)> = self.eval(&call).await?;
         let (failed_logins, locked_until) = counted.ok_or(Error::NotFound)?;
         let failed_logins = u32::try_from(failed_logins)
             .map_err(|_| Error::Corrupt(format!("a failed-login count of {failed_logins} is out of range")))?;
@@ -279,14 +376,12 @@ impl CustomerStore for RedisStore {
     }
 
     async fn record_successful_login(&self, id: CustomerId, _at: Timestamp) -> Result<()> {
-        self.set_fields(id, vec![("failed_logins", "0".to_owned()), ("locked_until", String::new())]).await
+        self.set_fields(id, vec![("failed_logins", "0".to_owned()), ("locked_until", String::new())], false).await
     }
 
     async fn bump_security_stamp(&self, id: CustomerId) -> Result<u64> {
-        let hash = self.keys().customer(id);
-        let script = &self.scripts().bump_security_stamp;
         let stamp: Option<u64> =
-            self.run(|mut conn| async move { script.key(hash).invoke_async(&mut conn).await }).await?;
+            self.eval_durable(&Call::new(&self.scripts().bump_security_stamp).key(self.keys().customer(id))).await?;
         stamp.ok_or(Error::NotFound)
     }
 
@@ -304,23 +399,21 @@ impl CustomerStore for RedisStore {
 
     async fn delete_customer(&self, id: CustomerId) -> Result<()> {
         let keys = self.keys();
-        let script = &self.scripts().delete_customer;
-        let script_keys = [keys.customer(id), keys.customer_ids(), keys.customer_tokens(id)];
-        let deleted: u64 = self
-            .run(|mut conn| async move {
-                script
-                    .key(&script_keys)
-                    .arg(id.to_string())
-                    .arg(keys.username(""))
-                    .arg(keys.email(""))
-                    .arg(keys.token_prefix())
-                    .invoke_async(&mut conn)
-                    .await
-            })
-            .await?;
-        if deleted == 0 {
-            return Err(Error::NotFound);
+        let call = Call::new(&self.scripts().delete_customer).key(keys.customer(id)).key(keys.customer_tokens(id));
+        // The hash is the record of truth: once it is gone, the rest (in other slots) no
+        // longer counts, and is cleaned up here as far as Redis can be reached.
+        let gone: Option<Vec<String>> = self.eval_durable(&call).await?;
+        let Some(gone) = gone else { return Err(Error::NotFound) };
+        let mut gone = gone.into_iter();
+        let (username, email) = (gone.next().unwrap_or_default(), gone.next().unwrap_or_default());
+        let tokens: Vec<String> = gone.map(|member| keys.token_of_member(&member)).collect();
+        if !tokens.is_empty() {
+            let _: u64 = self.run(|mut conn| async move { conn.unlink(&tokens).await }).await?;
         }
+        self.release(Index::Username, &username, id).await?;
+        self.release(Index::Email, &email, id).await?;
+        let _: u64 =
+            self.eval(&Call::new(&self.scripts().remove_ids).key(keys.customer_ids()).arg(id.to_string())).await?;
         // The customer's second factors and passkeys go with them.
         let list = keys.customer_passkeys(id);
         let passkeys: Vec<String> = self
@@ -331,70 +424,23 @@ impl CustomerStore for RedisStore {
             .await?;
         let mut factors = vec![keys.totp(id), keys.recovery_codes(id), list];
         factors.extend(passkeys.iter().map(|hex| keys.passkey_of_hex(hex)));
-        let _: u64 =
-            self.run(|mut conn| async move { redis::cmd("UNLINK").arg(&factors).query_async(&mut conn).await }).await?;
+        let _: u64 = self.run(|mut conn| async move { conn.unlink(&factors).await }).await?;
         Ok(())
     }
 
     async fn confirm_email(&self, id: CustomerId, at: Timestamp) -> Result<()> {
-        self.set_fields(id, vec![("email_confirmed_at", at.as_unix().to_string())]).await
+        self.set_fields(id, vec![("email_confirmed_at", at.as_unix().to_string())], true).await
     }
 
     async fn create_token(&self, token: &TokenRecord) -> Result<()> {
-        let keys = self.keys();
-        let script = &self.scripts().create_token;
-        let script_keys = [
-            keys.token(token.purpose, &token.key),
-            keys.customer(token.customer_id),
-            keys.customer_tokens(token.customer_id),
-        ];
-        let value = format!("{} {}", token.customer_id, token.expires_at.as_unix());
-        let member = Keys::token_member(token.purpose, &token.key);
-        let outcome: u64 = self
-            .run(|mut conn| async move {
-                script
-                    .key(&script_keys)
-                    .arg(value)
-                    .arg(token.expires_at.as_unix())
-                    .arg(member)
-                    .invoke_async(&mut conn)
-                    .await
-            })
-            .await?;
-        match outcome {
-            1 => Ok(()),
-            0 => Err(Error::NotFound),
-            _ => Err(Error::backend("a token with this key already exists; generate a new token")),
-        }
+        self.store_token(token).await
     }
 
     async fn take_token(&self, purpose: TokenPurpose, key: &TokenKey, now: Timestamp) -> Result<Option<CustomerId>> {
-        let keys = self.keys();
-        let script = &self.scripts().take_token;
-        let token = keys.token(purpose, key);
-        let (prefix, member) = (keys.customer_tokens_prefix(), Keys::token_member(purpose, key));
-        // The purpose is part of the key, so a token of another purpose is simply not found.
-        let value: Option<String> = self
-            .run(|mut conn| async move { script.key(token).arg(prefix).arg(member).invoke_async(&mut conn).await })
-            .await?;
-        let Some(value) = value else { return Ok(None) };
-        let (id, expires_at) = value
-            .split_once(' ')
-            .ok_or_else(|| Error::Corrupt(format!("a token holds {value:?}, not \"<customer id> <expires_at>\"")))?;
-        let id =
-            id.parse::<CustomerId>().map_err(|err| Error::Corrupt(format!("a token's customer id {id:?}: {err}")))?;
-        let expires_at = expires_at
-            .parse::<i64>()
-            .map_err(|_| Error::Corrupt(format!("a token's expiry {expires_at:?} is not a number")))?;
-        // Redis expires the key by its own clock; the caller's `now` decides as well.
-        Ok((expires_at > now.as_unix()).then_some(id))
+        self.take_stored_token(purpose, key, now).await
     }
 
     async fn delete_customer_tokens(&self, customer: CustomerId, purpose: TokenPurpose) -> Result<u64> {
-        let keys = self.keys();
-        let script = &self.scripts().delete_customer_tokens;
-        let (set, prefix) = (keys.customer_tokens(customer), keys.token_prefix());
-        let wanted = format!("{}:", purpose.as_str());
-        self.run(|mut conn| async move { script.key(set).arg(prefix).arg(wanted).invoke_async(&mut conn).await }).await
+        self.delete_stored_tokens(customer, purpose).await
     }
 }

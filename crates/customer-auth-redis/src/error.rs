@@ -11,7 +11,7 @@ pub enum Error {
     /// The URL given to [`RedisStoreOptions::new`](crate::RedisStoreOptions::new) could not be
     /// read. The URL is shown with its password redacted.
     #[error(
-        "{url:?} is not a Redis URL ({reason}); use redis://[[user]:password@]host[:port][/db], rediss://... or unix:///path/to/redis.sock"
+        "{url:?} is not a Redis URL ({reason}); use redis://[[user]:password@]host[:port][/db], rediss://..., unix:///path/to/redis.sock, or redis+cluster://host:port,host:port,... (rediss+cluster://... with TLS) for a Redis Cluster"
     )]
     InvalidUrl {
         /// The URL as given, password redacted.
@@ -69,10 +69,12 @@ pub(crate) fn is_unavailable(err: &RedisError) -> bool {
 }
 
 /// True for the error codes of a Redis that will serve again by itself: loading its dataset
-/// after a restart, a failover in progress, a replica that was a primary a moment ago, or a
-/// script running past `lua-time-limit` (`BUSY`).
+/// after a restart, a failover in progress, a replica that was a primary a moment ago, a
+/// script running past `lua-time-limit` (`BUSY`), or a cluster slot that moved and is still
+/// being followed (`MOVED`, `ASK`: redis-rs follows them for single commands, not for the
+/// pipelines of durable writes, which retry once).
 pub(crate) fn is_transient_code(code: &str) -> bool {
-    matches!(code, "LOADING" | "TRYAGAIN" | "MASTERDOWN" | "CLUSTERDOWN" | "READONLY" | "BUSY")
+    matches!(code, "LOADING" | "TRYAGAIN" | "MASTERDOWN" | "CLUSTERDOWN" | "READONLY" | "BUSY" | "MOVED" | "ASK")
 }
 
 /// Converts a driver error from a trait method into the core error the web layer understands.
@@ -116,6 +118,7 @@ mod tests {
             ("redis://token@host", "redis://[redacted]@host"),
             ("redis://host/0?x=a@b", "redis://host/0?x=a@b"),
             ("unix:///run/redis.sock", "unix:///run/redis.sock"),
+            ("redis+cluster://:s3cret@a:7000,b:7001/0", "redis+cluster://:[redacted]@a:7000,b:7001/0"),
             ("not a url", "not a url"),
         ] {
             assert_eq!(redact_url(url), shown, "{url}");

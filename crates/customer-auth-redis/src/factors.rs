@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use customer_auth_core::{CustomerId, Error, RecoveryCodeHash, Result, SecondFactorStore, Timestamp, TotpRecord};
 
 use crate::RedisStore;
+use crate::call::Call;
 
 #[async_trait]
 impl SecondFactorStore for RedisStore {
@@ -30,53 +31,43 @@ impl SecondFactorStore for RedisStore {
 
     async fn put_totp(&self, customer: CustomerId, record: &TotpRecord) -> Result<()> {
         let keys = self.keys();
-        let script = &self.scripts().put_totp;
-        let script_keys = [keys.customer(customer), keys.totp(customer)];
-        let stored: u64 = self
-            .run(|mut conn| async move {
-                script
-                    .key(&script_keys)
-                    .arg(record.sealed_secret.as_slice())
-                    .arg(record.enrolled_at.as_unix())
-                    .invoke_async(&mut conn)
-                    .await
-            })
-            .await?;
+        let call = Call::new(&self.scripts().put_totp)
+            .key(keys.customer(customer))
+            .key(keys.totp(customer))
+            .arg(record.sealed_secret.as_slice())
+            .arg(record.enrolled_at.as_unix());
+        let stored: u64 = self.eval_durable(&call).await?;
         if stored == 0 { Err(Error::NotFound) } else { Ok(()) }
     }
 
     async fn delete_totp(&self, customer: CustomerId) -> Result<bool> {
-        let key = self.keys().totp(customer);
-        let deleted: u64 =
-            self.run(|mut conn| async move { redis::cmd("UNLINK").arg(key).query_async(&mut conn).await }).await?;
+        let key = vec![self.keys().totp(customer)];
+        let deleted: u64 = self.run(|mut conn| async move { conn.unlink(&key).await }).await?;
         Ok(deleted > 0)
     }
 
     async fn use_totp_step(&self, customer: CustomerId, step: u64) -> Result<bool> {
-        let key = self.keys().totp(customer);
-        let script = &self.scripts().use_totp_step;
-        let fresh: u64 =
-            self.run(|mut conn| async move { script.key(key).arg(step).invoke_async(&mut conn).await }).await?;
+        let call = Call::new(&self.scripts().use_totp_step).key(self.keys().totp(customer)).arg(step);
+        // Durable: a step used before a failover must stay used after it.
+        let fresh: u64 = self.eval_durable(&call).await?;
         Ok(fresh == 1)
     }
 
     async fn replace_recovery_codes(&self, customer: CustomerId, codes: &[RecoveryCodeHash]) -> Result<()> {
         let keys = self.keys();
-        let script = &self.scripts().replace_recovery_codes;
-        let script_keys = [keys.customer(customer), keys.recovery_codes(customer)];
         let hashes: Vec<String> = codes.iter().map(RecoveryCodeHash::to_hex).collect();
-        let stored: u64 = self
-            .run(|mut conn| async move { script.key(&script_keys).arg(&hashes).invoke_async(&mut conn).await })
-            .await?;
+        let call = Call::new(&self.scripts().replace_recovery_codes)
+            .key(keys.customer(customer))
+            .key(keys.recovery_codes(customer))
+            .arg(&hashes);
+        let stored: u64 = self.eval_durable(&call).await?;
         if stored == 0 { Err(Error::NotFound) } else { Ok(()) }
     }
 
     async fn use_recovery_code(&self, customer: CustomerId, code: &RecoveryCodeHash) -> Result<Option<u32>> {
-        let key = self.keys().recovery_codes(customer);
-        let script = &self.scripts().use_recovery_code;
-        let left: i64 = self
-            .run(|mut conn| async move { script.key(key).arg(code.to_hex()).invoke_async(&mut conn).await })
-            .await?;
+        let call =
+            Call::new(&self.scripts().use_recovery_code).key(self.keys().recovery_codes(customer)).arg(code.to_hex());
+        let left: i64 = self.eval_durable(&call).await?;
         if left < 0 {
             return Ok(None);
         }

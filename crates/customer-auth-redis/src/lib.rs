@@ -50,18 +50,23 @@
 //!
 //! # Key layout
 //! Every key starts with the store's prefix (`customer-auth:` unless
-//! [`RedisStoreOptions::prefix`] says otherwise):
+//! [`RedisStoreOptions::prefix`] says otherwise). On a Redis Cluster a customer's own keys
+//! carry the customer id as a hash tag, `{<customer id>}` where the table says `<owner>`, so
+//! the scripts that touch several of them find them in one slot; on a single server `<owner>`
+//! is the bare id, as in versions before clusters were supported. No other key has a tag:
+//! sessions, tokens, index keys and counters land wherever their names hash, over every master.
 //!
 //! | key | type | holds |
 //! | --- | --- | --- |
 //! | `<prefix>session:<hex of SessionKey>` (32 hex digits) | string | [`SessionRecord::encode`](customer_auth_core::SessionRecord::encode), expiring at the record's `expires_at()` |
-//! | `<prefix>customer-sessions:<customer id>` | set | the hex keys of the customer's sessions, expiring with the longest-lived one |
-//! | `<prefix>customer:<customer id>` | hash | the customer's fields |
+//! | `<prefix>customer-sessions:<owner>` | set | the hex keys of the customer's sessions, expiring with the longest-lived one |
+//! | `<prefix>customer:<owner>` | hash | the customer's fields (and, while a registration or an update runs, `pending` or `claim:<kind>:<value>` with the end of its lease) |
 //! | `<prefix>username:<username key>` | string | the id of the customer with this username |
 //! | `<prefix>email:<email key>` | string | the id of the customer with this email |
 //! | `<prefix>customer-ids` | sorted set | every customer id, score 0, for listing in id order |
 //! | `<prefix>token:<purpose>:<hex of TokenKey>` | string | `<customer id> <expires_at>`, expiring at `expires_at` |
-//! | `<prefix>customer-tokens:<customer id>` | set | `<purpose>:<hex of TokenKey>` of the customer's tokens, expiring with the longest-lived one |
+//! | `<prefix>customer-tokens:<owner>` | set | `<purpose>:<hex of TokenKey>` of the customer's tokens, expiring with the longest-lived one |
+//! | `<prefix>login-failures:<hex of AttemptKey>` | hash | a client's failed logins in the current window, expiring with it |
 //!
 //! # How it uses Redis
 //! - Sessions are filed under their [`SessionKey`](customer_auth_core::SessionKey), the first
@@ -71,20 +76,37 @@
 //!   once, as those keys are no longer looked up and simply expire.) Records are written in
 //!   format 2 of [`SessionRecord::encode`](customer_auth_core::SessionRecord::encode), which
 //!   earlier versions cannot read: upgrade every app instance together.
-//! - Every write that touches more than one key is one Lua script, so it is atomic: a username
-//!   or email taken twice by racing registrations, a lockout counted short by racing guesses,
-//!   or a session missed by "log out everywhere" cannot happen.
-//! - One multiplexed connection per store carries every call but session loads. Loads that
-//!   arrive together are one `MGET`, written and read by the request that makes it over a plain
-//!   connection of the store's own, which saves the hand-off to the multiplexed connection's
-//!   driver task and back (over TLS, loads share the multiplexed connection). Both connections
-//!   reconnect by themselves when they drop, and are replaced when a call times out; calls while
+//! - Every check-and-write is a Lua script on keys of one slot, so it is atomic: a lockout
+//!   counted short by racing guesses, a token taken twice, a session saved back after its
+//!   logout cannot happen. What spans slots is ordered so that no step can be seen half done:
+//!   a username or email is claimed with `SET NX` on its own index key, and counts only while
+//!   the customer's hash (written first, marked pending until every claim is in) says it is
+//!   theirs, so of racing registrations exactly one wins and a registration that dies half
+//!   way holds its names for at most a minute; a session or token is written before its member
+//!   in its customer's set, and "log out everywhere" deletes the sessions before their members.
+//!   The same steps run on a single server, so both are tested by the same suite.
+//! - One multiplexed connection per store carries every call (on a cluster, one per node,
+//!   each call routed to the master of its key's slot). Session loads that arrive together
+//!   are one `MGET` (on a cluster, one per slot, sent at once). The connection reconnects by
+//!   itself when it drops, and a single server's is replaced when a call times out; calls while
 //!   Redis is down fail within the [timeouts](RedisStoreOptions::response_timeout) with
 //!   [`Error::Unavailable`](customer_auth_core::Error::Unavailable), which the web layer answers
-//!   with 503.
-//! - Needs Redis 6.2 or newer (or a compatible server such as Valkey), a standalone server or
-//!   a primary; the scripts touch keys they derive, so Redis Cluster is not supported.
+//!   with 503. On a cluster that includes a master's failover: calls to its slots (and, while
+//!   the cluster says it is down, every call) answer `Unavailable` until a replica is promoted,
+//!   then go there; the store needs no restart.
+//! - Customer writes (registration, updates, password hash, email confirmation, security
+//!   stamp, deletion, taking a token, ending sessions) wait for
+//!   [`replica_acks`](RedisStoreOptions::replica_acks) replicas (`WAIT`, 1 by default on a
+//!   cluster) on a connection of their own, so a failover cannot lose one the app was told
+//!   succeeded, and no session load waits behind them.
+//! - Needs Redis 6.2 or newer (or a compatible server such as Valkey): a standalone server, a
+//!   primary, or a Redis Cluster (`redis+cluster://host:port,host:port,…`; see
+//!   [`RedisStoreOptions::new`]).
 
+mod call;
+mod claims;
+mod cluster_url;
+mod connection;
 mod customers;
 mod error;
 mod factors;
@@ -96,6 +118,7 @@ mod scripts;
 mod sessions;
 mod store;
 mod tls;
+mod tokens;
 
 pub use error::Error;
 pub use options::RedisStoreOptions;

@@ -12,6 +12,9 @@ const DEFAULT_CONNECTION_TIMEOUT: Duration = Duration::from_secs(2);
 const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
 /// Extra connection attempts after a failed one, each time the connection is re-established.
 const DEFAULT_RECONNECT_RETRIES: usize = 1;
+/// How long a durable customer write waits for its replicas. A replica on the same network
+/// confirms within a millisecond or two; this leaves room for a busy one.
+const DEFAULT_REPLICA_ACK_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// Settings for [`RedisStore`], and the way to open one with anything but the defaults.
 ///
@@ -41,6 +44,9 @@ pub struct RedisStoreOptions {
     pub(crate) response_timeout: Duration,
     pub(crate) reconnect_retries: usize,
     pub(crate) tls: TlsFiles,
+    /// `None`: 1 on a cluster, 0 on a single server.
+    pub(crate) replica_acks: Option<u32>,
+    pub(crate) replica_ack_timeout: Duration,
 }
 
 impl RedisStoreOptions {
@@ -49,6 +55,10 @@ impl RedisStoreOptions {
     /// `?sslrootcert=/path/ca.pem`; `#insecure` at the end skips verification, only where you
     /// ask for it), or `unix:///path/to/redis.sock`. A client certificate for TLS goes in
     /// `?sslcert=…&sslkey=…`. Redis 6.2 or newer.
+    ///
+    /// A Redis Cluster is `redis+cluster://[[user]:password@]host:port,host:port,…` (some of
+    /// its nodes; the client finds the rest), or `rediss+cluster://…` for TLS with the same
+    /// query parameters and `#insecure` as `rediss://`. A cluster has database 0 only.
     pub fn new(url: &str) -> Self {
         Self {
             url: url.to_owned(),
@@ -57,6 +67,8 @@ impl RedisStoreOptions {
             response_timeout: DEFAULT_RESPONSE_TIMEOUT,
             reconnect_retries: DEFAULT_RECONNECT_RETRIES,
             tls: TlsFiles::default(),
+            replica_acks: None,
+            replica_ack_timeout: DEFAULT_REPLICA_ACK_TIMEOUT,
         }
     }
 
@@ -106,15 +118,44 @@ impl RedisStoreOptions {
         self
     }
 
+    /// How many replicas must have a customer write (registration, update, password hash,
+    /// email confirmation, security stamp, deletion; also taking a token and ending sessions)
+    /// before it counts as done: the store sends `WAIT` after it, on a connection of its own,
+    /// so a failover of the primary cannot lose a write the app was told succeeded. 1 by
+    /// default on a cluster, 0 (no waiting) on a single server.
+    ///
+    /// It costs a round trip to ask the primary for its replicas and the replica's
+    /// confirmation (about a millisecond on one network) per write; logins, session loads and
+    /// saves never wait. A primary with fewer replicas online than asked for (one promoted by a
+    /// failover, whose old primary is gone) waits for those it has and logs a warning, so the
+    /// store keeps serving; a replica that is online but does not confirm within
+    /// [`replica_ack_timeout`](Self::replica_ack_timeout) makes the write fail with
+    /// [`Error::Unavailable`](customer_auth_core::Error::Unavailable) (the write may still be
+    /// on the primary).
+    pub fn replica_acks(mut self, replicas: u32) -> Self {
+        self.replica_acks = Some(replicas);
+        self
+    }
+
+    /// How long a customer write waits for its replicas (500 ms by default); see
+    /// [`replica_acks`](Self::replica_acks).
+    pub fn replica_ack_timeout(mut self, timeout: Duration) -> Self {
+        self.replica_ack_timeout = timeout;
+        self
+    }
+
     /// Checks the options and connects. Fails with [`Error::Connect`] within about
     /// `(reconnect_retries + 1) × connection_timeout` when Redis is down, never hangs. Needs
     /// a Tokio runtime.
     pub async fn connect(self) -> Result<RedisStore, Error> {
-        let keys =
-            Keys::new(&self.prefix).map_err(|reason| Error::InvalidPrefix { prefix: self.prefix.clone(), reason })?;
-        for (name, timeout) in
-            [("connection_timeout", self.connection_timeout), ("response_timeout", self.response_timeout)]
-        {
+        let cluster = crate::cluster_url::is_cluster(&self.url);
+        let keys = Keys::new(&self.prefix, cluster)
+            .map_err(|reason| Error::InvalidPrefix { prefix: self.prefix.clone(), reason })?;
+        for (name, timeout) in [
+            ("connection_timeout", self.connection_timeout),
+            ("response_timeout", self.response_timeout),
+            ("replica_ack_timeout", self.replica_ack_timeout),
+        ] {
             if timeout.is_zero() {
                 return Err(Error::Config(format!("{name} must be longer than zero")));
             }
@@ -133,6 +174,8 @@ impl fmt::Debug for RedisStoreOptions {
             .field("response_timeout", &self.response_timeout)
             .field("reconnect_retries", &self.reconnect_retries)
             .field("tls", &self.tls)
+            .field("replica_acks", &self.replica_acks)
+            .field("replica_ack_timeout", &self.replica_ack_timeout)
             .finish()
     }
 }

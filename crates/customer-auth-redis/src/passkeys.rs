@@ -6,9 +6,9 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use customer_auth_core::{CustomerId, Error, PasskeyRecord, PasskeyStore, Result, Timestamp};
-use redis::Value;
 
 use crate::RedisStore;
+use crate::call::Call;
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
@@ -48,28 +48,36 @@ fn record(credential_id: Vec<u8>, fields: HashMap<String, Vec<u8>>) -> Result<Op
 impl PasskeyStore for RedisStore {
     async fn add_passkey(&self, passkey: &PasskeyRecord) -> Result<bool> {
         let keys = self.keys();
-        let script = &self.scripts().add_passkey;
         let id = passkey.customer_id;
-        let script_keys = [keys.customer(id), keys.passkey(&passkey.credential_id), keys.customer_passkeys(id)];
-        let added: Value = self
-            .run(|mut conn| async move {
-                script
-                    .key(&script_keys)
-                    .arg(hex(&passkey.credential_id))
-                    .arg(id.to_string())
-                    .arg(&passkey.name)
-                    .arg(passkey.credential.as_slice())
-                    .arg(passkey.created_at.as_unix())
-                    .arg(passkey.last_used_at.map_or_else(String::new, |at| at.as_unix().to_string()))
-                    .invoke_async(&mut conn)
-                    .await
+        let exists: u64 = {
+            let key = keys.customer(id);
+            self.run_idempotent(|mut conn| {
+                let key = key.clone();
+                async move { redis::cmd("EXISTS").arg(key).query_async(&mut conn).await }
             })
-            .await?;
-        match added {
-            Value::Int(1) => Ok(true),
-            Value::Int(_) => Ok(false),
-            _ => Err(Error::NotFound),
+            .await?
+        };
+        if exists == 0 {
+            return Err(Error::NotFound);
         }
+        // The passkey lives in a slot of its own (a login finds it by its id alone): claimed
+        // there first, so of racing registrations one wins, then listed in the customer's slot.
+        let call = Call::new(&self.scripts().add_passkey)
+            .key(keys.passkey(&passkey.credential_id))
+            .arg(id.to_string())
+            .arg(&passkey.name)
+            .arg(passkey.credential.as_slice())
+            .arg(passkey.created_at.as_unix())
+            .arg(passkey.last_used_at.map_or_else(String::new, |at| at.as_unix().to_string()));
+        let added: u64 = self.eval_durable(&call).await?;
+        if added == 0 {
+            return Ok(false);
+        }
+        let (list, member) = (keys.customer_passkeys(id), hex(&passkey.credential_id));
+        let _: u64 = self
+            .run(|mut conn| async move { redis::cmd("RPUSH").arg(list).arg(member).query_async(&mut conn).await })
+            .await?;
+        Ok(true)
     }
 
     async fn passkeys(&self, customer: CustomerId) -> Result<Vec<PasskeyRecord>> {
@@ -108,25 +116,27 @@ impl PasskeyStore for RedisStore {
         credential: &[u8],
         used_at: Timestamp,
     ) -> Result<bool> {
-        let key = self.keys().passkey(credential_id);
-        let script = &self.scripts().update_passkey;
-        let updated: u64 = self
-            .run(|mut conn| async move {
-                script.key(key).arg(previous).arg(credential).arg(used_at.as_unix()).invoke_async(&mut conn).await
-            })
-            .await?;
+        let call = Call::new(&self.scripts().update_passkey)
+            .key(self.keys().passkey(credential_id))
+            .arg(previous)
+            .arg(credential)
+            .arg(used_at.as_unix());
+        let updated: u64 = self.eval_durable(&call).await?;
         Ok(updated == 1)
     }
 
     async fn remove_passkey(&self, customer: CustomerId, credential_id: &[u8]) -> Result<bool> {
         let keys = self.keys();
-        let script = &self.scripts().remove_passkey;
-        let script_keys = [keys.passkey(credential_id), keys.customer_passkeys(customer)];
-        let removed: u64 = self
-            .run(|mut conn| async move {
-                script.key(&script_keys).arg(customer.to_string()).arg(hex(credential_id)).invoke_async(&mut conn).await
-            })
-            .await?;
+        let call = Call::new(&self.scripts().remove_passkey).key(keys.passkey(credential_id)).arg(customer.to_string());
+        let removed: u64 = self.eval_durable(&call).await?;
+        if removed == 1 {
+            let (list, member) = (keys.customer_passkeys(customer), hex(credential_id));
+            let _: u64 =
+                self.run(|mut conn| async move {
+                    redis::cmd("LREM").arg(list).arg(0).arg(member).query_async(&mut conn).await
+                })
+                .await?;
+        }
         Ok(removed == 1)
     }
 }

@@ -79,11 +79,11 @@
 )]
 #![cfg_attr(
     feature = "redis",
-    doc = "| `redis` | no | [`RedisStore`], sessions (and customers) in Redis (TLS built in) |"
+    doc = "| `redis` | no | [`RedisStore`], sessions (and customers) in Redis (TLS and Redis Cluster built in) |"
 )]
 #![cfg_attr(
     not(feature = "redis"),
-    doc = "| `redis` | no | `RedisStore`, sessions (and customers) in Redis (TLS built in) |"
+    doc = "| `redis` | no | `RedisStore`, sessions (and customers) in Redis (TLS and Redis Cluster built in) |"
 )]
 #![cfg_attr(
     feature = "conformance",

@@ -7,6 +7,9 @@
 // Tests state their expectations with unwrap and panic, helpers included.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod cluster;
+pub mod private_cluster;
+
 use customer_auth_redis::{RedisStore, RedisStoreOptions};
 
 /// The server the tests use.
