@@ -19,12 +19,13 @@ pub struct Config {
     pub bind: SocketAddr,
 
     /// Where customers live, and sessions unless --session-url says otherwise:
-    /// sqlite://file.db (created and migrated on start), postgres://… or redis://….
+    /// sqlite://file.db (created and migrated on start), postgres://…, redis://… or a Redis
+    /// Cluster, redis+cluster://host:port,host:port,… (rediss:// and rediss+cluster:// with TLS).
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://camerastore.db")]
     pub database_url: String,
 
-    /// Where sessions live when not with the customers (redis://… beside postgres://… is the
-    /// usual production set-up).
+    /// Where sessions live when not with the customers (redis://… or redis+cluster://… beside
+    /// postgres://… is the usual production set-up).
     #[arg(long, env = "SESSION_URL")]
     pub session_url: Option<String>,
 

@@ -28,7 +28,9 @@ pub enum StartError {
         source: sqlx::Error,
     },
     /// A URL that names no store we have.
-    #[error("unsupported database URL scheme {0:?}; use sqlite://path/to/file.db, postgres://… or redis://…")]
+    #[error(
+        "unsupported database URL scheme {0:?}; use sqlite://path/to/file.db, postgres://…, redis://… or redis+cluster://host:port,host:port"
+    )]
     UnsupportedDatabase(String),
     /// The cookie key is not usable.
     #[error(

@@ -29,7 +29,8 @@ pub enum Backend {
     Sqlite,
     /// `postgres://` or `postgresql://`.
     Postgres,
-    /// `redis://` or `rediss://`.
+    /// `redis://` or `rediss://`, or a cluster: `redis+cluster://host:port,host:port,…`
+    /// (`rediss+cluster://` with TLS).
     Redis,
 }
 
@@ -40,7 +41,7 @@ impl Backend {
         match scheme {
             "sqlite" => Ok(Self::Sqlite),
             "postgres" | "postgresql" => Ok(Self::Postgres),
-            "redis" | "rediss" => Ok(Self::Redis),
+            "redis" | "rediss" | "redis+cluster" | "rediss+cluster" => Ok(Self::Redis),
             _ if url.ends_with(".db") => Ok(Self::Sqlite),
             // Only the scheme is repeated: the rest of a URL may hold a password.
             _ => Err(StartError::UnsupportedDatabase(format!("{scheme}:"))),
@@ -100,6 +101,7 @@ mod tests {
         assert_eq!(Backend::of("shop.db").ok(), Some(Backend::Sqlite));
         assert_eq!(Backend::of("postgresql://u@h/db").ok(), Some(Backend::Postgres));
         assert_eq!(Backend::of("rediss://h").ok(), Some(Backend::Redis));
+        assert_eq!(Backend::of("redis+cluster://a:7000,b:7001").ok(), Some(Backend::Redis));
         let Err(err) = Backend::of("mysql://admin:hunter2@db/shop") else { panic!("mysql is not a store here") };
         assert!(!err.to_string().contains("hunter2"), "{err}");
     }
