@@ -79,6 +79,17 @@ pub(crate) enum Command {
     },
     /// Delete expired sessions now, and print how many there were.
     PurgeSessions,
+    /// Show a customer's second factors: authenticator app, recovery codes left, passkeys.
+    Factors {
+        /// The customer's username.
+        username: String,
+    },
+    /// Remove every second factor of a customer who lost them (their phone, say), and end their
+    /// sessions; they log in with their password alone until they add new ones.
+    RemoveFactors {
+        /// The customer's username.
+        username: String,
+    },
     /// Import customers, with the password hashes another system stored, from a JSON-lines or
     /// CSV file.
     ///

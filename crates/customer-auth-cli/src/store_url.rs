@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use customer_auth::{CustomerStore, SessionStore};
+use customer_auth::{CustomerStore, PasskeyStore, SecondFactorStore, SessionStore};
 
 use crate::cli::StoreArgs;
 use crate::error::CliError;
@@ -44,6 +44,10 @@ pub(crate) struct Store {
     pub(crate) customers: Arc<dyn CustomerStore>,
     /// Sessions.
     pub(crate) sessions: Arc<dyn SessionStore>,
+    /// Second factors (authenticator apps, recovery codes).
+    pub(crate) factors: Arc<dyn SecondFactorStore>,
+    /// Passkeys.
+    pub(crate) passkeys: Arc<dyn PasskeyStore>,
     /// What kind of store it is.
     pub(crate) backend: Backend,
     /// Where it is, for messages: the SQLite file, the Postgres schema, the Redis prefix.
@@ -76,7 +80,14 @@ async fn open_sqlite(url: &str, args: &StoreArgs, migrate: bool) -> Result<Store
         .await?;
     let place = format!("the SQLite database {}", store.path());
     let store = Arc::new(store);
-    Ok(Store { customers: store.clone(), sessions: store, backend: Backend::Sqlite, place })
+    Ok(Store {
+        customers: store.clone(),
+        sessions: store.clone(),
+        factors: store.clone(),
+        passkeys: store,
+        backend: Backend::Sqlite,
+        place,
+    })
 }
 
 #[cfg(not(feature = "sqlite"))]
@@ -96,7 +107,14 @@ async fn open_postgres(url: &str, args: &StoreArgs, migrate: bool) -> Result<Sto
         .await?;
     let place = format!("the PostgreSQL schema {:?}", store.schema());
     let store = Arc::new(store);
-    Ok(Store { customers: store.clone(), sessions: store, backend: Backend::Postgres, place })
+    Ok(Store {
+        customers: store.clone(),
+        sessions: store.clone(),
+        factors: store.clone(),
+        passkeys: store,
+        backend: Backend::Postgres,
+        place,
+    })
 }
 
 #[cfg(not(feature = "postgres"))]
@@ -115,7 +133,14 @@ async fn open_redis(url: &str, args: &StoreArgs) -> Result<Store, CliError> {
         .await?;
     let place = format!("Redis keys under {:?}", store.prefix());
     let store = Arc::new(store);
-    Ok(Store { customers: store.clone(), sessions: store, backend: Backend::Redis, place })
+    Ok(Store {
+        customers: store.clone(),
+        sessions: store.clone(),
+        factors: store.clone(),
+        passkeys: store,
+        backend: Backend::Redis,
+        place,
+    })
 }
 
 #[cfg(not(feature = "redis"))]

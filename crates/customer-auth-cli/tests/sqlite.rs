@@ -107,3 +107,55 @@ fn an_import_file_that_cannot_be_read_as_a_whole_is_a_usage_error_and_imports_no
     let listed = common::run(&["--store", &url, "list"], "").success();
     assert!(listed.stdout.ends_with("0 customers\n"), "{listed:#?}");
 }
+
+/// A customer who lost their phone: `factors` shows what they have, `remove-factors` takes all
+/// of it away and ends their sessions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn factors_are_listed_and_removed_for_a_customer_who_lost_them() {
+    use customer_auth::{
+        CustomerStore as _, RecoveryCodeHash, SecondFactorStore as _, SessionStore as _, Timestamp, TotpRecord,
+    };
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/shop.db", dir.path().display());
+    common::run(&["--store", &url, "migrate"], "").success();
+    let store = SqliteStoreOptions::new(&url).purge_interval(None).connect().await.unwrap();
+    let create = ["--store", &url, "create-customer", "--first-name", "Ada", "--last-name", "Lovelace"];
+    let create = [&create[..], &["--email", "ada@example.com", "--username", "ada"]].concat();
+    common::run(&create, &format!("{}\n", common::PASSWORD)).success();
+    let ada = store.find_customer_by_username("ada").await.unwrap().unwrap();
+    let enrolled = Timestamp::from_unix(1_796_281_107);
+    store.put_totp(ada.id, &TotpRecord { sealed_secret: vec![1; 61], enrolled_at: enrolled }).await.unwrap();
+    let codes: Vec<_> = (0..10u8).map(|n| RecoveryCodeHash::from_bytes([n; 32])).collect();
+    store.replace_recovery_codes(ada.id, &codes).await.unwrap();
+    let session = customer_auth::SessionId::generate().unwrap().key();
+    let mut record = customer_auth::SessionRecord::new(
+        Timestamp::now(),
+        std::time::Duration::from_secs(600),
+        std::time::Duration::from_secs(3600),
+    );
+    record.principal = Some(customer_auth::Principal::of(&ada));
+    store.create_session(&session, &record).await.unwrap();
+
+    let listed = common::run(&["--store", &url, "factors", "ada"], "").success();
+    assert!(listed.stdout.contains("ada: an authenticator app, since 2026-12-03T"), "{}", listed.stdout);
+    assert!(listed.stdout.contains("Recovery codes left: 10.") && listed.stdout.contains("No passkeys."));
+
+    let removed = common::run(&["--store", &url, "remove-factors", "ada"], "").success();
+    assert!(
+        removed
+            .stdout
+            .contains("Removed the authenticator app, 10 recovery codes and 0 passkeys of ada; ended 1 session."),
+        "{}",
+        removed.stdout
+    );
+    assert!(
+        removed.stderr.contains("remove_factors") && removed.stderr.contains("customer_auth::audit"),
+        "{}",
+        removed.stderr
+    );
+    assert!(store.totp(ada.id).await.unwrap().is_none());
+    assert_eq!(store.recovery_codes_left(ada.id).await.unwrap(), 0);
+    assert!(store.load_session(&session).await.unwrap().is_none(), "the sessions end");
+    common::run(&["--store", &url, "factors", "nobody"], "").expect_code(3);
+}

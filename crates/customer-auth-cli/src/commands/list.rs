@@ -96,7 +96,7 @@ fn table(customers: &[Customer]) -> String {
 }
 
 /// `2026-11-25T12:15:40Z`; the raw seconds if the time is out of range.
-fn rfc3339(at: Timestamp) -> String {
+pub(super) fn rfc3339(at: Timestamp) -> String {
     time::OffsetDateTime::from_unix_timestamp(at.as_unix())
         .ok()
         .and_then(|at| at.format(&time::format_description::well_known::Rfc3339).ok())

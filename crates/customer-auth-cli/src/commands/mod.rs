@@ -1,6 +1,7 @@
 //! One file per command; each takes the opened store and prints what it did to stdout.
 
 mod create_customer;
+mod factors;
 mod import;
 mod list;
 mod migrate;
@@ -28,6 +29,8 @@ pub(crate) async fn run(cli: Cli) -> Result<(), CliError> {
         Command::List { json, page_size } => list::run(&store, json, page_size).await,
         Command::PurgeSessions => purge_sessions::run(&store).await,
         Command::Import(args) => import::run(&store, args).await,
+        Command::Factors { username } => factors::list(&store, &username).await,
+        Command::RemoveFactors { username } => factors::remove(&store, &username).await,
     }
 }
 
