@@ -176,3 +176,20 @@ async fn two_steps(shop: &Shop, username: &str) {
     let stranger = new_client().0.get(shop.url("/login/second-factor")).send().await.unwrap();
     assert_eq!(location(&stranger), "/login", "no pending login: back to the password");
 }
+
+/// Wrong codes spend the client's budget as wrong passwords do: five, and then not even the
+/// right code gets in from that client for a while.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_codes_are_counted_like_wrong_passwords() {
+    let shop = Shop::start().await;
+    let (laptop, _) = logged_in(&shop, "atget").await;
+    let (secret, t0, _) = enrol(&shop, &laptop).await;
+    let (guesser, _) = new_client();
+    assert_eq!(location(&sign_in(&shop, &guesser, "atget", PASSWORD).await), "/login/second-factor");
+    for guess in ["000000", "111111", "222222", "333333", "444444"] {
+        assert_eq!(second_step(&shop, &guesser, guess).await.status(), StatusCode::UNAUTHORIZED, "{guess}");
+    }
+    let locked = second_step(&shop, &guesser, &next_code(&secret, t0)).await;
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS, "the budget is spent");
+    assert!(locked.text().await.unwrap().contains("temporarily locked"));
+}
