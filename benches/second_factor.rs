@@ -28,10 +28,9 @@ fn bench(c: &mut Criterion) {
     ];
     for (name, auth) in stores {
         // A threshold of 0 never locks, so every try takes the same path.
-        let auth = auth.with_hasher(PasswordHasher::new(4).unwrap()).with_lockout(LockoutPolicy {
-            threshold: 0,
-            ..LockoutPolicy::default()
-        });
+        let auth = auth
+            .with_hasher(PasswordHasher::new(4).unwrap())
+            .with_lockout(LockoutPolicy { threshold: 0, ..LockoutPolicy::default() });
         let customer = runtime.block_on(async {
             let customer = auth
                 .register(Registration {
