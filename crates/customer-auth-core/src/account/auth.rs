@@ -1,8 +1,9 @@
 use std::sync::Arc;
 
 use crate::{
-    ClientBudget, Customer, CustomerId, CustomerStatus, CustomerStore, DeviceKey, Error, FailedLogin, HashPolicy,
-    LockoutPolicy, LoginClient, Mailer, Password, PasswordHasher, Registration, Result, Roles, SessionStore, Timestamp,
+    AttemptKey, ClientBudget, Customer, CustomerId, CustomerStatus, CustomerStore, DeviceKey, Error, FailedLogin,
+    HashPolicy, KnownDevice, LockoutPolicy, LoginClient, Mailer, Password, PasswordHasher, Registration, Result, Roles,
+    SessionStore, Timestamp,
 };
 
 /// The service an app calls to register and log in customers. Cheap to clone: one reference
@@ -217,15 +218,8 @@ impl Auth {
         client: &LoginClient,
     ) -> Result<Customer> {
         let customers = &self.inner.customers;
-        let device = client.device_cookie.as_deref().and_then(|value| self.inner.device_key.as_ref()?.verify(value));
-        let attempt = client.attempt_key(username, device.as_ref());
-        let budget = self.inner.client_budget;
-        let now = Timestamp::now();
-        // Counted before the password is checked, and forgotten again when it is right: a check
-        // first would let concurrent guesses all pass it before any of them counted.
-        if let Some(key) = &attempt
-            && customers.count_client_failure(key, budget.window, now).await? > budget.failures
-        {
+        let (device, attempt) = self.client_attempt(username, client);
+        if self.past_client_budget(attempt.as_ref()).await? {
             self.inner.hasher.verify_dummy(password).await?;
             tracing::info!(target: "customer_auth::audit", outcome = "client_locked", "login refused");
             return Err(Error::TemporarilyLocked);
@@ -285,6 +279,27 @@ impl Auth {
         }
         tracing::info!(target: "customer_auth::audit", customer_id = %customer.id, outcome = "success", "login");
         Ok(customer)
+    }
+
+    /// The browser `client` proves it is (its device cookie, when signed by our key), and the
+    /// failed-login budget an attempt on `username` from it spends.
+    pub(crate) fn client_attempt(
+        &self,
+        username: &str,
+        client: &LoginClient,
+    ) -> (Option<KnownDevice>, Option<AttemptKey>) {
+        let device = client.device_cookie.as_deref().and_then(|value| self.inner.device_key.as_ref()?.verify(value));
+        let attempt = client.attempt_key(username, device.as_ref());
+        (device, attempt)
+    }
+
+    /// Counts an attempt against the client's budget and says whether it is past it. Counted
+    /// before the secret is checked, and forgotten again when it is right: a check first would
+    /// let concurrent guesses all pass it before any of them counted.
+    pub(crate) async fn past_client_budget(&self, attempt: Option<&AttemptKey>) -> Result<bool> {
+        let Some(key) = attempt else { return Ok(false) };
+        let budget = self.inner.client_budget;
+        Ok(self.inner.customers.count_client_failure(key, budget.window, Timestamp::now()).await? > budget.failures)
     }
 
     /// The customer with this id.

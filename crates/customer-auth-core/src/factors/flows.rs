@@ -83,13 +83,9 @@ impl Auth {
         if customer.status == CustomerStatus::Disabled {
             return Err(Error::AccountDisabled);
         }
-        let device = client.device_cookie.as_deref().and_then(|value| self.inner.device_key.as_ref()?.verify(value));
-        let known_device = device.as_ref().is_some_and(|device| device.customer_id == customer.id);
-        let attempt = client.attempt_key(&customer.username, device.as_ref());
-        let budget = self.inner.client_budget;
-        if let Some(key) = &attempt
-            && customers.count_client_failure(key, budget.window, now).await? > budget.failures
-        {
+        let (device, attempt) = self.client_attempt(&customer.username, client);
+        let known_device = device.is_some_and(|device| device.customer_id == customer.id);
+        if self.past_client_budget(attempt.as_ref()).await? {
             tracing::info!(target: AUDIT, customer_id = %customer.id, outcome = "client_locked", "second factor refused");
             return Err(Error::TemporarilyLocked);
         }

@@ -144,6 +144,18 @@ impl Session {
         Ok(())
     }
 
+    /// Ends the current session (its id is deleted from the store) and returns a fresh record
+    /// that carries its data over, all but the CSRF token: what a step up in who the visitor is
+    /// (a password, a login) does, so an id planted before it is worthless after it.
+    fn rotated_record(&self, state: &mut State) -> SessionRecord {
+        let carried = state.current.as_mut().map(|current| std::mem::take(&mut current.record.data));
+        state.end_current();
+        let mut record = self.fresh_record();
+        record.data = carried.unwrap_or_default();
+        record.data.remove(CSRF_KEY);
+        record
+    }
+
     fn fresh_record(&self) -> SessionRecord {
         let config = &self.inner.config;
         SessionRecord::new(Timestamp::now(), config.idle_timeout, config.absolute_timeout)
@@ -226,11 +238,7 @@ impl Session {
     /// raced an account change therefore never keeps a session.
     pub async fn login(&self, customer: &Customer) -> Result<(), Error> {
         let mut state = self.state().await?;
-        let carried = state.current.as_mut().map(|current| std::mem::take(&mut current.record.data));
-        state.end_current();
-        let mut record = self.fresh_record();
-        record.data = carried.unwrap_or_default();
-        record.data.remove(CSRF_KEY);
+        let mut record = self.rotated_record(&mut state);
         record.data.remove(PENDING_KEY);
         record.data.insert(PROVED_KEY.to_owned(), Timestamp::now().as_unix().to_string());
         record.principal = Some(Principal::of(customer));
@@ -271,11 +279,7 @@ impl Session {
         let json =
             serde_json::to_string(pending).map_err(|source| Error::Value { key: PENDING_KEY.to_owned(), source })?;
         let mut state = self.state().await?;
-        let carried = state.current.as_mut().map(|current| std::mem::take(&mut current.record.data));
-        state.end_current();
-        let mut record = self.fresh_record();
-        record.data = carried.unwrap_or_default();
-        record.data.remove(CSRF_KEY);
+        let mut record = self.rotated_record(&mut state);
         record.data.insert(PENDING_KEY.to_owned(), json);
         state.current =
             Some(Current { id: SessionId::generate()?, record, stored: false, dirty: true, new_cookie: false });
